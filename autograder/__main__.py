@@ -1,0 +1,52 @@
+"""Command line of the instructor's tools: ``python -m autograder --help``."""
+
+import argparse
+import sys
+import time
+
+from autograder.course import EXERCISES, ROOT, assignment, assignments
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("list", help="list the assignments")
+
+    generate = commands.add_parser("generate", help="regenerate exercises/ from solutions/ (nbgrader generate_assignment)")
+    generate.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+
+    grade = commands.add_parser("grade", help="grade a folder of submissions and write a grades CSV")
+    grade.add_argument("assignment", help="assignment name, e.g. ch02_rnn_model")
+    grade.add_argument("submissions", help="folder of STUDENT.ipynb files, or of STUDENT/ASSIGNMENT/*.ipynb (nbgrader's layout)")
+    grade.add_argument("--out", default="grades.csv", help="grades CSV to write (default: %(default)s)")
+    grade.add_argument("--workdir", help="nbgrader working folder, rebuilt on each run; holds the autograded "
+                                         "notebooks and the gradebook (default: grading/ASSIGNMENT)")
+    grade.add_argument("--cell-timeout", type=int, help="seconds a cell may run (default: autograder/nbgrader_config.py)")
+    grade.add_argument("--notebook-timeout", type=int, default=900, help="seconds a whole submission may take (default: %(default)s)")
+
+    args = parser.parse_args(argv)
+    if args.command == "list":
+        for item in assignments():
+            print(f"{item.name}/{item.notebook}")
+    elif args.command == "generate":
+        from autograder.generate import generate, remove_stale
+
+        chosen = [assignment(name) for name in args.assignments] or assignments()
+        for item in chosen:
+            print(f"generated {generate(item).relative_to(ROOT)}/{item.notebook}")
+        if not args.assignments:
+            remove_stale(EXERCISES, keep={item.name for item in chosen})
+    elif args.command == "grade":
+        from autograder.grade import grade_folder
+
+        item = assignment(args.assignment)
+        started = time.perf_counter()
+        rows, max_scores = grade_folder(item, args.submissions, args.out, args.workdir or ROOT / "grading" / item.name,
+                                        args.cell_timeout, args.notebook_timeout)
+        print(f"graded {len(rows)} submissions in {time.perf_counter() - started:.0f} s; grades in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

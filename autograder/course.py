@@ -1,0 +1,93 @@
+"""Where the course's notebooks live, and how nbgrader is run on them."""
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+EXERCISES = ROOT / "exercises"
+NBGRADER_CONFIG = Path(__file__).resolve().parent / "nbgrader_config.py"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An assignment is a folder of solutions/ holding one notebook."""
+
+    name: str
+
+    @property
+    def source(self):
+        return SOLUTIONS / self.name
+
+    @property
+    def notebook(self):
+        """File name of the notebook, e.g. ``rnn_model.ipynb``."""
+        notebooks = sorted(self.source.glob("*.ipynb"))
+        if len(notebooks) != 1:
+            raise ValueError(f"{self.source} should hold exactly one notebook, found {len(notebooks)}.")
+        return notebooks[0].name
+
+
+def assignments():
+    return [Assignment(path.name) for path in sorted(SOLUTIONS.iterdir()) if path.is_dir() and any(path.glob("*.ipynb"))]
+
+
+def assignment(name):
+    names = [a.name for a in assignments()]
+    if name not in names:
+        raise SystemExit(f"Unknown assignment {name!r}; the assignments are: {', '.join(names)}.")
+    return Assignment(name)
+
+
+def write_config(workdir, release_directory, cell_timeout=None):
+    """An nbgrader_config.py for ``workdir`` that loads the course settings and adds the paths.
+
+    The source and release folders are absolute, so nbgrader reads solutions/
+    from the repository while its database and outputs stay in ``workdir``.
+    """
+    lines = [
+        "c = get_config()",
+        f"load_subconfig({str(NBGRADER_CONFIG)!r})",
+        f"c.CourseDirectory.root = {str(workdir)!r}",
+        f"c.CourseDirectory.source_directory = {str(SOLUTIONS)!r}",
+        f"c.CourseDirectory.release_directory = {str(release_directory)!r}",
+    ]
+    if cell_timeout is not None:
+        lines.append(f"c.Execute.timeout = {int(cell_timeout)}")
+    Path(workdir, "nbgrader_config.py").write_text("\n".join(lines) + "\n")
+
+
+def run_nbgrader(workdir, *args, timeout=None):
+    """Run one nbgrader command in ``workdir``; returns the CompletedProcess.
+
+    nbgrader runs in a process of its own (with its kernels in the same process
+    group), so a submission that hangs or crashes can be stopped without
+    stopping the grading of the others. Raises subprocess.TimeoutExpired.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        env=_environment(),
+    )
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, 9)
+        process.communicate()
+        raise
+    return subprocess.CompletedProcess(process.args, process.returncode, output, None)
+
+
+def _environment():
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    # nbgrader calls the `alembic` script of its own environment, which is not on PATH
+    # when the environment is used without being activated.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env

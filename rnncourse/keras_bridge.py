@@ -1,0 +1,62 @@
+"""Moving weights and sequences between the course's NumPy layout and Keras.
+
+The course writes a sequence as ``x`` of shape ``(n_x, m, T_x)`` and multiplies
+weights from the left (``W_ax @ x_t``). Keras puts the batch first,
+``(m, T_x, n_x)``, and multiplies from the right (``x_t @ kernel``), so every
+Keras weight is the transpose of the course's:
+
+========================  ====================  ===========================
+course                    Keras SimpleRNN       shape in Keras
+========================  ====================  ===========================
+``W_ax`` (n_a, n_x)       ``kernel``            (n_x, n_a)
+``W_aa`` (n_a, n_a)       ``recurrent_kernel``  (n_a, n_a)
+``b_a`` (n_a, 1)          ``bias``              (n_a,)
+``W_ya`` (n_y, n_a)       Dense ``kernel``      (n_a, n_y)
+``b_y`` (n_y, 1)          Dense ``bias``        (n_y,)
+========================  ====================  ===========================
+"""
+
+import numpy as np
+
+
+def to_keras_sequence(x):
+    """(n, m, T) in the course layout -> (m, T, n) for Keras."""
+    return np.transpose(x, (1, 2, 0))
+
+
+def from_keras_sequence(x_keras):
+    """(m, T, n) from Keras -> (n, m, T) in the course layout."""
+    return np.transpose(x_keras, (2, 0, 1))
+
+
+def simple_rnn_weights(parameters):
+    """``[kernel, recurrent_kernel, bias]`` for ``SimpleRNN.set_weights``."""
+    return [parameters["W_ax"].T, parameters["W_aa"].T, parameters["b_a"][:, 0]]
+
+
+def dense_weights(W, b):
+    """``[kernel, bias]`` for ``Dense.set_weights`` from ``W (n_out, n_in)``, ``b (n_out, 1)``."""
+    return [W.T, b[:, 0]]
+
+
+def keras_rnn_forward(x, a0, parameters, activation="tanh"):
+    """The course's RNN forward pass computed by Keras layers holding the same weights.
+
+    Returns ``(a, y_hat)`` in the course layout: ``(n_a, m, T_x)`` and
+    ``(n_y, m, T_x)``. Runs in float64 so that comparisons can be tight.
+    """
+    import keras
+
+    n_x, m, T_x = x.shape
+    n_y, n_a = parameters["W_ya"].shape
+    rnn = keras.layers.SimpleRNN(n_a, activation=activation, return_sequences=True, dtype="float64")
+    # Dense on a 3-D input applies the same weights at every time step.
+    output = keras.layers.Dense(n_y, activation="softmax", dtype="float64")
+    rnn.build((m, T_x, n_x))
+    output.build((m, T_x, n_a))
+    rnn.set_weights(simple_rnn_weights(parameters))
+    output.set_weights(dense_weights(parameters["W_ya"], parameters["b_y"]))
+
+    a_keras = rnn(to_keras_sequence(x), initial_state=[a0.T])
+    y_hat_keras = output(a_keras)
+    return from_keras_sequence(np.asarray(a_keras)), from_keras_sequence(np.asarray(y_hat_keras))

@@ -1,0 +1,250 @@
+"""Plotting helpers shared by the chapters of the course.
+
+Two kinds of pictures live here:
+
+* time-series plots (:func:`plot_series`), used by the forecasting notebooks;
+* diagrams of recurrent networks (:func:`draw_rnn_unrolled`,
+  :func:`draw_rnn_compact`), drawn with plain matplotlib so that the book needs
+  no image files and no extra dependency.
+
+The diagrams are built from three small private primitives, ``_box``,
+``_arrow`` and ``_label``, working in data coordinates on an Axes with equal
+aspect, so that later chapters can add GRU, LSTM, bidirectional or deep
+variants with the same look.  Every function returns the Axes it drew on and
+never calls ``plt.show()``.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
+from matplotlib.path import Path
+
+__all__ = ["plot_series", "draw_rnn_unrolled", "draw_rnn_compact"]
+
+# One colour per kind of shared parameter, the same in every diagram, so that a
+# reader can see at a glance that all arrows of one colour use one matrix.
+COLORS = {
+    "ax": "#1f77b4",  # input -> hidden, W_ax
+    "aa": "#d62728",  # hidden -> hidden, W_aa
+    "ya": "#2ca02c",  # hidden -> output, W_ya
+    "cell": "#fdf3d8",  # fill of a recurrent cell
+    "edge": "#333333",
+}
+FONTSIZE = 13
+
+
+# ---------------------------------------------------------------------------
+# Time series
+# ---------------------------------------------------------------------------
+def plot_series(time, series, ax=None, start=0, end=None, label=None, fmt="-"):
+    """Plot ``series`` against ``time``, optionally only the slice ``start:end``.
+
+    Parameters
+    ----------
+    time, series : array-like of the same length
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure is created when omitted.
+    start, end : int, optional
+        Slice of the data to show (``end=None`` means up to the last point).
+    label : str, optional
+        Legend entry; a legend is drawn when given.
+    fmt : str
+        Matplotlib format string, e.g. ``"-"`` or ``"."``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if len(time) != len(series):
+        raise ValueError(f"time has {len(time)} points but series has {len(series)}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 4))
+    ax.plot(time[start:end], series[start:end], fmt, label=label)
+    ax.set_xlabel("Time")
+    ax.set_ylabel("Value")
+    ax.grid(True, alpha=0.3)
+    if label is not None:
+        ax.legend()
+    return ax
+
+
+# ---------------------------------------------------------------------------
+# Drawing primitives (data coordinates, equal aspect)
+# ---------------------------------------------------------------------------
+def _box(ax, center, width, height, text=None, fill=COLORS["cell"], gid=None):
+    """Draw a rounded box centred on ``center``; return its edge positions."""
+    cx, cy = center
+    patch = FancyBboxPatch(
+        (cx - width / 2, cy - height / 2),
+        width,
+        height,
+        boxstyle="round,pad=0,rounding_size=0.08",
+        facecolor=fill,
+        edgecolor=COLORS["edge"],
+        linewidth=1.5,
+        zorder=2,
+    )
+    if gid is not None:
+        patch.set_gid(gid)
+    ax.add_patch(patch)
+    if text is not None:
+        _label(ax, center, text, fontsize=FONTSIZE + 1)
+    return {
+        "left": cx - width / 2,
+        "right": cx + width / 2,
+        "bottom": cy - height / 2,
+        "top": cy + height / 2,
+    }
+
+
+def _arrow(ax, *points, color=COLORS["edge"], gid=None):
+    """Draw an arrow through ``points`` (two or more (x, y) pairs, data units).
+
+    The tip lands exactly on the last point; with more than two points the
+    arrow follows the polyline, which is how loops are drawn.
+    """
+    if len(points) < 2:
+        raise ValueError("an arrow needs at least two points")
+    style = dict(arrowstyle="-|>", mutation_scale=14, linewidth=1.6, color=color,
+                 shrinkA=0, shrinkB=0, zorder=3, joinstyle="round")
+    if len(points) == 2:
+        patch = FancyArrowPatch(points[0], points[1], **style)
+    else:
+        codes = [Path.MOVETO] + [Path.LINETO] * (len(points) - 1)
+        patch = FancyArrowPatch(path=Path(points, codes), **style)
+    if gid is not None:
+        patch.set_gid(gid)
+    ax.add_patch(patch)
+    return patch
+
+
+def _label(ax, xy, text, color="black", fontsize=FONTSIZE, ha="center", va="center"):
+    """Write ``text`` (mathtext allowed) at ``xy`` in data coordinates."""
+    return ax.text(xy[0], xy[1], text, color=color, fontsize=fontsize, ha=ha, va=va, zorder=4)
+
+
+def _sup(name, t):
+    """Mathtext for a sequence element, e.g. ``_sup('x', 1)`` -> x^<1>."""
+    return rf"${name}^{{\langle {t}\rangle}}$"
+
+
+def _new_axes(ax, width, height):
+    if ax is None:
+        _, ax = plt.subplots(figsize=(width, height))
+    return ax
+
+
+def _finish(ax, xlim, ylim):
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+# ---------------------------------------------------------------------------
+# Recurrent network diagrams
+# ---------------------------------------------------------------------------
+_CELL_W, _CELL_H = 1.0, 0.8  # size of a cell box
+_STEP = 2.0  # horizontal distance between two time steps
+_IO_GAP = 1.35  # vertical distance from the cell centre to x / y_hat labels
+
+
+def draw_rnn_unrolled(T_x=4, ax=None, show_outputs=True):
+    """Draw a recurrent network unrolled over ``T_x`` time steps.
+
+    Each time step is one box holding the hidden state ``a^<t>``; the input
+    ``x^<t>`` enters from below through ``W_ax``, the previous state arrives
+    from the left through ``W_aa`` (starting from ``a^<0>``) and, when
+    ``show_outputs`` is true, the prediction ``y_hat^<t>`` leaves upwards
+    through ``W_ya``.  ``show_outputs="last"`` draws only ``y_hat^<T_x>``
+    (a many-to-one network).  Arrows of one colour use one shared matrix,
+    which the note under the picture states in words.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if isinstance(T_x, bool) or not isinstance(T_x, int) or T_x < 1:
+        raise ValueError(f"T_x must be a positive integer, got {T_x!r}")
+    if show_outputs not in (True, False, "last"):
+        raise ValueError(f"show_outputs must be True, False or 'last', got {show_outputs!r}")
+
+    x_a0 = 0.0
+    xs = [_STEP * t for t in range(1, T_x + 1)]  # centres of the cells
+    top = _IO_GAP + 0.35 if show_outputs else _CELL_H / 2 + 0.2
+    ax = _new_axes(ax, width=1.0 + 1.55 * T_x, height=1.1 + 0.62 * (top + _IO_GAP + 0.9))
+
+    _label(ax, (x_a0, 0), _sup("a", 0), fontsize=FONTSIZE + 1)
+    prev_right = x_a0 + 0.32  # where the arrow out of a^<0> starts
+    for t, cx in enumerate(xs, start=1):
+        edges = _box(ax, (cx, 0), _CELL_W, _CELL_H, _sup("a", t), gid="rnn-cell")
+
+        # previous hidden state -> this cell, through W_aa
+        _arrow(ax, (prev_right, 0), (edges["left"], 0), color=COLORS["aa"])
+        mid = (prev_right + edges["left"]) / 2
+        _label(ax, (mid, 0.2), "$W_{aa}$", color=COLORS["aa"], fontsize=FONTSIZE - 2)
+        prev_right = edges["right"]
+
+        # input x^<t> -> this cell, through W_ax
+        _label(ax, (cx, -_IO_GAP), _sup("x", t))
+        _arrow(ax, (cx, -_IO_GAP + 0.22), (cx, edges["bottom"]), color=COLORS["ax"])
+        _label(ax, (cx + 0.1, (-_IO_GAP + edges["bottom"]) / 2 + 0.1), "$W_{ax}$",
+               color=COLORS["ax"], fontsize=FONTSIZE - 2, ha="left")
+
+        # this cell -> prediction y_hat^<t>, through W_ya
+        if show_outputs is True or (show_outputs == "last" and t == T_x):
+            _label(ax, (cx, _IO_GAP), _sup(r"\hat{y}", t))
+            _arrow(ax, (cx, edges["top"]), (cx, _IO_GAP - 0.25), color=COLORS["ya"])
+            _label(ax, (cx + 0.1, (edges["top"] + _IO_GAP) / 2 - 0.08), "$W_{ya}$",
+                   color=COLORS["ya"], fontsize=FONTSIZE - 2, ha="left")
+
+    shared = r"$W_{ax}$, $W_{aa}$, $W_{ya}$, $b_a$, $b_y$" if show_outputs else r"$W_{ax}$, $W_{aa}$, $b_a$"
+    sep = "\n" if T_x <= 2 else " "  # a short picture gets a two-line note
+    note_y = -_IO_GAP - (0.75 if T_x <= 2 else 0.6)
+    _label(ax, ((x_a0 + xs[-1]) / 2, note_y), f"the same {shared}{sep}at every time step",
+           color="#555555", fontsize=FONTSIZE - 2)
+    return _finish(ax, (x_a0 - 0.5, xs[-1] + 0.8), (note_y - 0.5, top))
+
+
+def draw_rnn_compact(ax=None):
+    """Draw the compact (folded) picture of a recurrent network.
+
+    One cell holds ``a^<t>``; ``x^<t>`` enters from below through ``W_ax``,
+    ``y_hat^<t>`` leaves upwards through ``W_ya`` and a self-loop through
+    ``W_aa`` feeds the state back.  The small black square on the loop marks a
+    delay of one time step: the state that re-enters is ``a^<t-1>``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _new_axes(ax, width=3.6, height=3.6)
+    edges = _box(ax, (0, 0), _CELL_W, _CELL_H, _sup("a", "t"), gid="rnn-cell")
+
+    _label(ax, (0, -_IO_GAP), _sup("x", "t"))
+    _arrow(ax, (0, -_IO_GAP + 0.22), (0, edges["bottom"]), color=COLORS["ax"])
+    _label(ax, (0.1, (-_IO_GAP + edges["bottom"]) / 2 + 0.1), "$W_{ax}$",
+           color=COLORS["ax"], fontsize=FONTSIZE - 2, ha="left")
+
+    _label(ax, (0, _IO_GAP), _sup(r"\hat{y}", "t"))
+    _arrow(ax, (0, edges["top"]), (0, _IO_GAP - 0.25), color=COLORS["ya"])
+    _label(ax, (0.1, (edges["top"] + _IO_GAP) / 2 - 0.08), "$W_{ya}$",
+           color=COLORS["ya"], fontsize=FONTSIZE - 2, ha="left")
+
+    # Self-loop on the right-hand side: out at the top of the right edge,
+    # round, and back in at the bottom of the right edge.
+    arm, half = 0.6, 0.22
+    loop_x = edges["right"] + arm
+    _arrow(ax, (edges["right"], half), (loop_x, half), (loop_x, -half), (edges["right"], -half),
+           color=COLORS["aa"], gid="rnn-loop")
+    size = 0.14
+    delay = Rectangle((loop_x - size / 2, -size / 2), size, size, facecolor="black",
+                      edgecolor="black", zorder=5, gid="rnn-delay")
+    ax.add_patch(delay)
+    _label(ax, (loop_x + 0.14, 0.13), "$W_{aa}$", color=COLORS["aa"],
+           fontsize=FONTSIZE - 2, ha="left")
+    _label(ax, (loop_x + 0.14, -0.15), "delay", color="#555555", fontsize=FONTSIZE - 4,
+           ha="left")
+    return _finish(ax, (-1.3, 2.0), (-_IO_GAP - 0.35, _IO_GAP + 0.35))
