@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,7 @@ class Row:
     status: str = "graded"  # graded, or rejected / failed / timed out (scores are then zero)
     scores: dict = field(default_factory=dict)  # grade cell id -> points
     reasons: list = field(default_factory=list)
+    seconds: float = 0.0  # time taken to grade it
 
     def total(self):
         return sum(self.scores.values())
@@ -162,13 +164,15 @@ class Grader:
         scores = self._scores(submission.student)
         if result.returncode != 0 or scores is None:
             row.status = "failed"
-            row.reasons.append("nbgrader could not grade it: " + _last_error(result.stdout))
+            row.reasons.append("not graded: " + _failure_reason(result.stdout))
             return self._zero(row)
         row.scores = scores
         failed = [grade_id for grade_id, points in scores.items() if points < self.max_scores[grade_id]]
         autograded = self.workdir / "autograded" / submission.student / self.assignment.name / self.assignment.notebook
         if failed and autograded.exists():
             for grade_id, summary in error_summaries(autograded, failed).items():
+                if summary.startswith("KeyboardInterrupt"):
+                    summary = "stopped at the cell time limit (an endless loop?)"
                 row.reasons.append(f"{grade_id}: {summary}")
         return row
 
@@ -211,11 +215,14 @@ def grade_folder(assignment, submissions_folder, out_csv, workdir, cell_timeout=
     for submission in submissions:
         by_student.setdefault(submission.student, []).append(submission)
     for student, (submission, *others) in by_student.items():
+        started = time.perf_counter()
         row = grader.grade(submission)
+        row.seconds = time.perf_counter() - started
         if others:
             ignored = ", ".join(str(other.path) for other in others)
             row.reasons.append(f"graded {submission.path}; ignored other submissions: {ignored}")
         log(f"{row.student}: {_points(row.total())}/{_points(sum(grader.max_scores.values()))} {row.status}"
+            f" in {row.seconds:.0f} s"
             + (f" ({'; '.join(row.reasons)})" if row.reasons else ""))
         rows.append(row)
     write_csv(out_csv, assignment, rows, grader.max_scores)
@@ -226,7 +233,19 @@ def _points(value):
     return f"{value:g}"
 
 
-def _last_error(output):
-    lines = [line.strip() for line in (output or "").splitlines() if line.strip()]
-    errors = [line for line in lines if "Error" in line or "error" in line]
+# What nbgrader's log says when it gives up on a notebook, in words a student understands.
+KNOWN_FAILURES = [
+    ("DeadKernelError", "the Python kernel died while running the notebook "
+                        "(does a cell exit Python, or use too much memory?)"),
+    ("CellTimeoutError", "a cell ran past the time limit and did not stop when interrupted"),
+]
+
+
+def _failure_reason(output):
+    output = output or ""
+    for marker, reason in KNOWN_FAILURES:
+        if marker in output:
+            return reason
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    errors = [line for line in lines if re.match(r"^[\w.]+(Error|Exception): ", line)]
     return (errors or lines or ["no output"])[-1][:300]

@@ -1,0 +1,34 @@
+"""Every solution notebook runs top to bottom, hidden tests included, in about a minute."""
+
+import time
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from autograder.course import assignments
+
+pytestmark = pytest.mark.slow
+
+# On the course's reference machine (2 CPU cores, no GPU) a notebook takes about 20 s.
+TIME_BUDGET = 120
+
+
+@pytest.mark.parametrize("assignment", assignments(), ids=lambda a: a.name)
+def test_solution_runs_and_passes_its_own_tests(assignment, record_property):
+    notebook = nbformat.read(assignment.source / assignment.notebook, as_version=4)
+    started = time.perf_counter()
+    NotebookClient(notebook, timeout=TIME_BUDGET, kernel_name="python3",
+                   resources={"metadata": {"path": str(assignment.source)}}).execute()
+    seconds = time.perf_counter() - started
+    record_property("seconds", round(seconds, 1))
+    print(f"{assignment.name}: {seconds:.1f} s")
+
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution"):
+            streams = [output for output in cell.outputs if output.output_type == "stream"]
+            # nbgrader would score a test cell that writes to stderr as failed.
+            assert all(output.name == "stdout" for output in streams), (meta["grade_id"], streams)
+            assert "all checks passed" in "".join(output.text for output in streams), meta["grade_id"]
+    assert seconds < TIME_BUDGET
