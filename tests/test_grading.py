@@ -1,6 +1,10 @@
-"""The grader on a folder of submissions: right, untouched, wrong, broken and tampered ones.
+"""The grader on folders of submissions: right, untouched, wrong, broken and tampered ones.
 
-The whole folder is graded once (as an instructor would), then each row is checked.
+For every assignment, one folder is graded (as an instructor would) and each row
+is checked: the solution scores full marks, the untouched exercise zero, and
+each wrong submission of tests/fixtures/<assignment>.py loses exactly the test
+cells it lists. The grader's handling of broken and tampered notebooks is
+checked once, on the first assignment.
 """
 
 import csv
@@ -9,22 +13,20 @@ import shutil
 import nbformat
 import pytest
 
-from autograder.course import EXERCISES, assignment
+import fixtures
+from autograder.course import EXERCISES, assignments
 from autograder.grade import grade_folder
 from fixtures import Edit, apply, solved_exercise
-from fixtures.ch02_rnn_model import (
-    CELL_TESTS,
-    ENDLESS_LOOP,
-    IGNORES_INTERRUPT,
-    KILLS_KERNEL,
-    SYNTAX_ERROR,
-    WRONG_SUBMISSIONS,
-)
 
 pytestmark = pytest.mark.slow
 
-ASSIGNMENT = assignment("ch02_rnn_model")
-CELL_TIMEOUT = 30  # seconds; the slowest cell of the solution takes about 10
+ASSIGNMENTS = assignments()
+FIRST = ASSIGNMENTS[0]
+CELL_TIMEOUT = 30  # seconds; the slowest cell of a solution takes about 10
+WRONG = [(a, wrong) for a in ASSIGNMENTS for wrong in fixtures.of(a).WRONG_SUBMISSIONS]
+BROKEN = getattr(fixtures.of(FIRST), "BROKEN_SUBMISSIONS", [])
+# A wrong answer whose tests are then neutralised or deleted must lose the same points.
+TAMPERED_BASE = fixtures.of(FIRST).WRONG_SUBMISSIONS[0]
 
 
 def graded_test_cells(notebook):
@@ -42,125 +44,123 @@ def neutralised(notebook):
 
 def without_test_cells(notebook):
     notebook = nbformat.from_dict(notebook)
-    notebook.cells = [cell for cell in notebook.cells if cell not in graded_test_cells(notebook)]
+    tests = graded_test_cells(notebook)
+    notebook.cells = [cell for cell in notebook.cells if cell not in tests]
     return notebook
 
 
-MISSING_BIAS = next(w for w in WRONG_SUBMISSIONS if w.name == "missing_bias")
-
-
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """Grade one folder in nbgrader's layout (STUDENT/ASSIGNMENT/NOTEBOOK); return the CSV rows by student."""
-    folder = tmp_path_factory.mktemp("submitted")
-    solved = solved_exercise(ASSIGNMENT)
-
-    def submit(student, notebook=None, text=None):
-        path = folder / student / ASSIGNMENT.name / ASSIGNMENT.notebook
-        path.parent.mkdir(parents=True)
-        if notebook is not None:
-            nbformat.write(notebook, path)
-        else:
-            path.write_text(text)
-
-    submit("solution", solved)
-    shutil.copytree(EXERCISES / ASSIGNMENT.name, folder / "untouched" / ASSIGNMENT.name)
-    for wrong in [*WRONG_SUBMISSIONS, SYNTAX_ERROR, ENDLESS_LOOP, KILLS_KERNEL, IGNORES_INTERRUPT]:
-        submit(wrong.name, apply(solved, wrong.edits))
-    submit("tampered_tests", neutralised(apply(solved, MISSING_BIAS.edits)))
-    submit("deleted_tests", without_test_cells(apply(solved, MISSING_BIAS.edits)))
-    submit("empty", text="")
-    submit("not_json", text="{ this is not a notebook")
-
-    out = tmp_path_factory.mktemp("grades") / "grades.csv"
-    grade_folder(ASSIGNMENT, folder, out, tmp_path_factory.mktemp("work") / "nbgrader",
-                 cell_timeout=CELL_TIMEOUT, notebook_timeout=600)
-    with open(out, newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    return {row["student_id"]: row for row in rows}
-
-
-@pytest.fixture(scope="module")
-def max_points():
-    solution = nbformat.read(ASSIGNMENT.source / ASSIGNMENT.notebook, as_version=4)
+def max_points(assignment):
+    solution = nbformat.read(assignment.source / assignment.notebook, as_version=4)
     return {cell.metadata["nbgrader"]["grade_id"]: float(cell.metadata["nbgrader"]["points"])
             for cell in graded_test_cells(solution)}
 
 
-def scores(row, max_points):
-    return {grade_id: float(row[grade_id]) for grade_id in max_points}
+def read_rows(path):
+    with open(path, newline="") as handle:
+        return {row["student_id"]: row for row in csv.DictReader(handle)}
 
 
-def expected_scores(max_points, loses):
-    return {grade_id: 0.0 if grade_id in loses else points for grade_id, points in max_points.items()}
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """{assignment name: {student: CSV row}}, each assignment graded from one folder in nbgrader's layout."""
+    results = {}
+    for assignment in ASSIGNMENTS:
+        folder = tmp_path_factory.mktemp(f"submitted-{assignment.name}")
+        solved = solved_exercise(assignment)
+
+        def submit(student, notebook=None, text=None):
+            path = folder / student / assignment.name / assignment.notebook
+            path.parent.mkdir(parents=True)
+            if notebook is not None:
+                nbformat.write(notebook, path)
+            else:
+                path.write_text(text)
+
+        submit("solution", solved)
+        shutil.copytree(EXERCISES / assignment.name, folder / "untouched" / assignment.name)
+        for wrong in fixtures.of(assignment).WRONG_SUBMISSIONS:
+            submit(wrong.name, apply(solved, wrong.edits))
+        if assignment == FIRST:
+            for wrong, _, _ in BROKEN:
+                submit(wrong.name, apply(solved, wrong.edits))
+            submit("tampered_tests", neutralised(apply(solved, TAMPERED_BASE.edits)))
+            submit("deleted_tests", without_test_cells(apply(solved, TAMPERED_BASE.edits)))
+            submit("empty", text="")
+            submit("not_json", text="{ this is not a notebook")
+
+        out = tmp_path_factory.mktemp("grades") / "grades.csv"
+        grade_folder(assignment, folder, out, tmp_path_factory.mktemp("work") / "nbgrader",
+                     cell_timeout=CELL_TIMEOUT, notebook_timeout=600)
+        results[assignment.name] = read_rows(out)
+    return results
 
 
-def test_solution_scores_full_marks(graded, max_points):
-    row = graded["solution"]
+def scores(row, assignment):
+    return {grade_id: float(row[grade_id]) for grade_id in max_points(assignment)}
+
+
+def expected_scores(assignment, loses):
+    return {grade_id: 0.0 if grade_id in loses else points for grade_id, points in max_points(assignment).items()}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.name)
+def test_solution_scores_full_marks(graded, assignment):
+    row = graded[assignment.name]["solution"]
     assert (row["status"], row["reasons"]) == ("graded", "")
-    assert scores(row, max_points) == max_points
-    assert float(row["score"]) == float(row["max_score"]) == sum(max_points.values())
+    assert scores(row, assignment) == max_points(assignment)
+    assert float(row["score"]) == float(row["max_score"]) == sum(max_points(assignment).values())
 
 
-def test_untouched_exercise_scores_zero_on_every_cell(graded, max_points):
-    row = graded["untouched"]
+@pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.name)
+def test_untouched_exercise_scores_zero_on_every_cell(graded, assignment):
+    row = graded[assignment.name]["untouched"]
     assert row["status"] == "graded"
-    assert scores(row, max_points) == expected_scores(max_points, set(max_points))
+    assert scores(row, assignment) == expected_scores(assignment, set(max_points(assignment)))
     assert "NotImplementedError" in row["reasons"]
 
 
-@pytest.mark.parametrize("wrong", WRONG_SUBMISSIONS + [SYNTAX_ERROR, ENDLESS_LOOP], ids=lambda w: w.name)
-def test_wrong_submission_loses_exactly_its_points(graded, max_points, wrong):
-    row = graded[wrong.name]
+@pytest.mark.parametrize("assignment, wrong", WRONG, ids=[f"{a.name}-{w.name}" for a, w in WRONG])
+def test_wrong_submission_loses_exactly_its_points(graded, assignment, wrong):
+    row = graded[assignment.name][wrong.name]
     assert row["status"] == "graded", row["reasons"]
-    assert scores(row, max_points) == expected_scores(max_points, wrong.loses), wrong.mistake
+    assert scores(row, assignment) == expected_scores(assignment, wrong.loses), wrong.mistake
     for grade_id in wrong.loses:
         assert f"{grade_id}: " in row["reasons"], "each lost cell comes with its error"
 
 
-def test_every_test_cell_is_failed_by_some_plausible_wrong_answer(max_points):
-    failed = set().union(*(wrong.loses for wrong in WRONG_SUBMISSIONS))
-    assert failed == set(max_points)
+@pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.name)
+def test_every_test_cell_is_failed_by_some_plausible_wrong_answer(assignment):
+    failed = set().union(*(wrong.loses for wrong in fixtures.of(assignment).WRONG_SUBMISSIONS))
+    assert failed == set(max_points(assignment))
 
 
-def test_endless_loop_is_stopped_and_explained(graded):
-    assert "stopped at the cell time limit" in graded[ENDLESS_LOOP.name]["reasons"]
-
-
-def test_syntax_error_is_explained(graded):
-    assert "NameError: name 'rnn_forward' is not defined" in graded[SYNTAX_ERROR.name]["reasons"]
-
-
-@pytest.mark.parametrize("wrong, reason", [
-    (KILLS_KERNEL, "kernel died"),
-    (IGNORES_INTERRUPT, "did not stop when interrupted"),
-], ids=["kills_kernel", "ignores_interrupt"])
-def test_notebook_that_cannot_be_run_gets_zero_and_a_reason(graded, max_points, wrong, reason):
-    row = graded[wrong.name]
-    assert row["status"] == "failed"
-    assert float(row["score"]) == 0
+@pytest.mark.parametrize("wrong, status, reason", BROKEN, ids=[w.name for w, _, _ in BROKEN])
+def test_broken_submission_gets_a_row_a_score_and_a_reason(graded, wrong, status, reason):
+    row = graded[FIRST.name][wrong.name]
+    assert row["status"] == status
     assert reason in row["reasons"]
+    assert scores(row, FIRST) == expected_scores(FIRST, wrong.loses if status == "graded" else set(max_points(FIRST)))
 
 
 @pytest.mark.parametrize("student", ["tampered_tests", "deleted_tests"])
-def test_tests_are_restored_before_grading(graded, max_points, student):
-    row = graded[student]
-    assert scores(row, max_points) == expected_scores(max_points, MISSING_BIAS.loses)
+def test_tests_are_restored_before_grading(graded, student):
+    row = graded[FIRST.name][student]
+    assert scores(row, FIRST) == expected_scores(FIRST, TAMPERED_BASE.loses)
     assert "test cells changed or deleted, graded with the originals" in row["reasons"]
 
 
 @pytest.mark.parametrize("student, reason", [("empty", "empty"), ("not_json", "not a valid notebook")])
-def test_unreadable_submission_gets_a_row_and_a_reason(graded, max_points, student, reason):
-    row = graded[student]
+def test_unreadable_submission_gets_a_row_and_a_reason(graded, student, reason):
+    row = graded[FIRST.name][student]
     assert row["status"] == "rejected" and reason in row["reasons"]
-    assert scores(row, max_points) == expected_scores(max_points, set(max_points))
+    assert scores(row, FIRST) == expected_scores(FIRST, set(max_points(FIRST)))
 
 
-def test_csv_has_one_row_per_student_and_a_column_per_test_cell(graded, max_points):
-    assert len(graded) == len({*graded})
-    row = next(iter(graded.values()))
+def test_csv_has_one_row_per_student_and_a_column_per_test_cell(graded):
+    rows = graded[FIRST.name]
+    row = next(iter(rows.values()))
     assert list(row)[:4] == ["student_id", "assignment", "score", "max_score"]
-    assert list(row)[4:-2] == list(max_points)
+    assert list(row)[4:-2] == list(max_points(FIRST))
     assert list(row)[-2:] == ["status", "reasons"]
 
 
@@ -168,28 +168,28 @@ def test_flat_folder_and_whole_notebook_time_limit(tmp_path):
     """STUDENT.ipynb files; one that outlives the notebook limit is stopped, the others are unaffected."""
     folder = tmp_path / "inbox"
     folder.mkdir()
-    nbformat.write(apply(solved_exercise(ASSIGNMENT), ENDLESS_LOOP.edits), folder / "alice.ipynb")
+    nbformat.write(solved_exercise(FIRST), folder / "alice.ipynb")
     (folder / "bob.ipynb").write_text("")
     (folder / "not a valid id.ipynb").write_text("{}")
     out = tmp_path / "grades.csv"
-    grade_folder(ASSIGNMENT, folder, out, tmp_path / "work", cell_timeout=CELL_TIMEOUT, notebook_timeout=5)
-    with open(out, newline="") as handle:
-        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    grade_folder(FIRST, folder, out, tmp_path / "work", cell_timeout=CELL_TIMEOUT, notebook_timeout=3)
+    rows = read_rows(out)
     assert set(rows) == {"alice", "bob", "not a valid id"}
-    assert rows["alice"]["status"] == "timed out" and "5 s" in rows["alice"]["reasons"]
+    assert rows["alice"]["status"] == "timed out" and "3 s" in rows["alice"]["reasons"]
+    assert float(rows["alice"]["score"]) == 0
     assert rows["bob"]["status"] == "rejected" and "empty" in rows["bob"]["reasons"]
     assert "student id" in rows["not a valid id"]["reasons"]
 
 
 def test_submissions_are_only_read(tmp_path):
     folder = tmp_path / "inbox"
-    folder.mkdir()
-    (folder / "carol.ipynb").write_text("{ broken")
+    (folder / "carol" / FIRST.name).mkdir(parents=True)
+    (folder / "carol" / FIRST.name / FIRST.notebook).write_text("{ broken")
     before = {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
-    grade_folder(ASSIGNMENT, folder, tmp_path / "grades.csv", tmp_path / "work")
+    grade_folder(FIRST, folder, tmp_path / "grades.csv", tmp_path / "work")
     assert {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()} == before
 
 
-def test_edits_that_no_longer_apply_fail_loudly():
+def test_fixture_edit_that_no_longer_applies_fails_loudly():
     with pytest.raises(ValueError, match="no longer applies"):
-        apply(solved_exercise(ASSIGNMENT), (Edit("rnn_forward", "text that is not there", ""),))
+        apply(solved_exercise(FIRST), (Edit(TAMPERED_BASE.edits[0].cell, "text that is not there", ""),))
