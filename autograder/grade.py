@@ -88,16 +88,36 @@ def read_submission(submission):
     return notebook
 
 
-def changed_test_cells(submitted, released):
-    """Ids of the graded test cells a submission changed or deleted (nbgrader restores them)."""
-    def test_cells(notebook):
-        return {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in notebook.cells
-                if cell.get("metadata", {}).get("nbgrader", {}).get("grade") and
-                not cell.metadata["nbgrader"].get("solution")}
+def _grade_id(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
-    submitted_cells = test_cells(submitted)
-    return sorted(grade_id for grade_id, source in test_cells(released).items()
-                  if submitted_cells.get(grade_id) != source)
+
+def restore_locked_cells(submitted, released):
+    """Put back the locked cells (given code and tests) that a submission changed or deleted.
+
+    Changed cells get their released source and metadata back; deleted ones are
+    inserted after the nearest earlier cell of the release that the submission
+    has. (nbgrader can add back deleted test cells itself, but only when the cell
+    before them is graded, and it does not add back given code.) Returns the ids
+    of the cells restored.
+    """
+    restored = []
+    for cell in released.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if not meta.get("locked") or meta.get("solution"):
+            continue
+        position = {_grade_id(c): i for i, c in enumerate(submitted.cells) if _grade_id(c)}
+        if meta["grade_id"] in position:
+            own = submitted.cells[position[meta["grade_id"]]]
+            if own.source == cell.source and own.metadata.get("nbgrader") == meta:
+                continue
+            submitted.cells[position[meta["grade_id"]]] = nbformat.from_dict(cell)
+        else:
+            earlier = [_grade_id(c) for c in released.cells[:released.cells.index(cell)]]
+            found = [position[i] for i in earlier if i in position]
+            submitted.cells.insert(max(found) + 1 if found else 0, nbformat.from_dict(cell))
+        restored.append(meta["grade_id"])
+    return restored
 
 
 def error_summaries(autograded_path, failed_ids):
@@ -145,9 +165,9 @@ class Grader:
         if isinstance(notebook, Row):
             return self._zero(notebook)
         row = Row(submission.student)
-        changed = changed_test_cells(notebook, self.released)
-        if changed:
-            row.reasons.append(f"test cells changed or deleted, graded with the originals: {', '.join(changed)}")
+        restored = restore_locked_cells(notebook, self.released)
+        if restored:
+            row.reasons.append(f"locked cells changed or deleted, graded with the originals: {', '.join(restored)}")
 
         target = self.workdir / "submitted" / submission.student / self.assignment.name
         target.mkdir(parents=True, exist_ok=True)

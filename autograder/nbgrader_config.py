@@ -9,7 +9,8 @@ c.Execute.interrupt_on_timeout = True
 # Always run submissions in the course's Python, whatever kernel the notebook names.
 c.Execute.kernel_name = "python3"
 
-# A test cell that a student deleted is put back, so it scores zero instead of vanishing.
+# autograder/grade.py puts back deleted or changed locked cells (tests and given code)
+# before nbgrader runs; this is nbgrader's own fallback for deleted test cells.
 c.OverwriteCells.add_missing_cells = True
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

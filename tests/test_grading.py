@@ -42,10 +42,11 @@ def neutralised(notebook):
     return notebook
 
 
-def without_test_cells(notebook):
+def without_locked_cells(notebook):
+    """Every locked cell (setup, given code, tests) deleted."""
     notebook = nbformat.from_dict(notebook)
-    tests = graded_test_cells(notebook)
-    notebook.cells = [cell for cell in notebook.cells if cell not in tests]
+    notebook.cells = [cell for cell in notebook.cells
+                      if not cell.metadata.get("nbgrader", {}).get("locked") or cell.metadata["nbgrader"].get("solution")]
     return notebook
 
 
@@ -84,7 +85,7 @@ def graded(tmp_path_factory):
             for wrong, _, _ in BROKEN:
                 submit(wrong.name, apply(solved, wrong.edits))
             submit("tampered_tests", neutralised(apply(solved, TAMPERED_BASE.edits)))
-            submit("deleted_tests", without_test_cells(apply(solved, TAMPERED_BASE.edits)))
+            submit("deleted_locked_cells", without_locked_cells(apply(solved, TAMPERED_BASE.edits)))
             submit("empty", text="")
             submit("not_json", text="{ this is not a notebook")
 
@@ -142,11 +143,11 @@ def test_broken_submission_gets_a_row_a_score_and_a_reason(graded, wrong, status
     assert scores(row, FIRST) == expected_scores(FIRST, wrong.loses if status == "graded" else set(max_points(FIRST)))
 
 
-@pytest.mark.parametrize("student", ["tampered_tests", "deleted_tests"])
+@pytest.mark.parametrize("student", ["tampered_tests", "deleted_locked_cells"])
 def test_tests_are_restored_before_grading(graded, student):
     row = graded[FIRST.name][student]
     assert scores(row, FIRST) == expected_scores(FIRST, TAMPERED_BASE.loses)
-    assert "test cells changed or deleted, graded with the originals" in row["reasons"]
+    assert "locked cells changed or deleted, graded with the originals" in row["reasons"]
 
 
 @pytest.mark.parametrize("student, reason", [("empty", "empty"), ("not_json", "not a valid notebook")])
