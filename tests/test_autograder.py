@@ -1,0 +1,74 @@
+"""Fast checks of the grader's parts that need no notebook execution."""
+
+import nbformat
+import pytest
+
+from autograder.course import EXERCISES, assignment, assignments
+from autograder.grade import _failure_reason, find_submissions, read_submission, restore_locked_cells, Submission, Row
+
+FIRST = assignments()[0]
+
+
+def released():
+    return nbformat.read(EXERCISES / FIRST.name / FIRST.notebook, as_version=4)
+
+
+def code_ids(notebook):
+    return [cell.metadata["nbgrader"]["grade_id"] for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def test_deleted_locked_cells_come_back_in_their_place():
+    notebook = released()
+    notebook.cells = [cell for cell in notebook.cells if not cell.metadata.get("nbgrader", {}).get("locked")]
+    restored = restore_locked_cells(notebook, released())
+    assert code_ids(notebook) == code_ids(released())
+    assert "setup" in restored and all(cell_id in code_ids(released()) for cell_id in restored)
+
+
+def test_changed_test_cell_and_its_metadata_are_restored():
+    notebook = released()
+    test_cell = next(cell for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("grade"))
+    test_cell.source = "pass"
+    test_cell.metadata["nbgrader"]["points"] = 100
+    assert restore_locked_cells(notebook, released()) == [test_cell.metadata["nbgrader"]["grade_id"]]
+    assert notebook == released()
+
+
+def test_untouched_notebook_needs_no_restoring():
+    assert restore_locked_cells(released(), released()) == []
+
+
+def test_both_layouts_are_found(tmp_path):
+    (tmp_path / "ann.ipynb").write_text("{}")
+    (tmp_path / "ben" / FIRST.name).mkdir(parents=True)
+    (tmp_path / "ben" / FIRST.name / FIRST.notebook).write_text("{}")
+    (tmp_path / "cid").mkdir()
+    (tmp_path / "cid" / "a.ipynb").write_text("{}")
+    (tmp_path / "cid" / "b.ipynb").write_text("{}")
+    submissions, problems = find_submissions(tmp_path, FIRST)
+    assert [(s.student, s.path.name) for s in submissions] == [("ann", "ann.ipynb"), ("ben", FIRST.notebook)]
+    assert [(p.student, p.status) for p in problems] == [("cid", "rejected")]
+    assert "a.ipynb, b.ipynb" in problems[0].reasons[0]
+
+
+@pytest.mark.parametrize("content, reason", [
+    ("", "empty"),
+    ("{not json", "not a valid notebook"),
+    ('{"cells": 3}', "not a valid notebook"),
+])
+def test_unreadable_files_are_rejected_with_a_reason(tmp_path, content, reason):
+    path = tmp_path / "dan.ipynb"
+    path.write_text(content)
+    row = read_submission(Submission("dan", path))
+    assert isinstance(row, Row) and row.status == "rejected" and reason in row.reasons[0]
+
+
+def test_nbgrader_failures_are_put_in_plain_words():
+    assert "kernel died" in _failure_reason("... nbclient.exceptions.DeadKernelError: Kernel died")
+    assert "time limit" in _failure_reason("nbclient.exceptions.CellTimeoutError: A cell timed out")
+    assert _failure_reason("x\nValueError: bad thing\n[App | ERROR] see above") == "ValueError: bad thing"
+
+
+def test_unknown_assignment_names_the_known_ones():
+    with pytest.raises(SystemExit, match=FIRST.name):
+        assignment("no_such_assignment")
