@@ -1,5 +1,6 @@
 """Where the course's notebooks live, and how nbgrader is run on them."""
 
+import json
 import os
 import subprocess
 import sys
@@ -74,7 +75,7 @@ def run_nbgrader(workdir, *args, timeout=None):
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
-        env=_environment(),
+        env=_environment(workdir),
     )
     try:
         output, _ = process.communicate(timeout=timeout)
@@ -85,9 +86,20 @@ def run_nbgrader(workdir, *args, timeout=None):
     return subprocess.CompletedProcess(process.args, process.returncode, output, None)
 
 
-def _environment():
+def _environment(workdir):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     # nbgrader calls the `alembic` script of its own environment, which is not on PATH
     # when the environment is used without being activated.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    # Notebooks run in this Python, even where the user has a "python3" kernel of another
+    # installation: kernels in JUPYTER_PATH are found first.
+    kernels = Path(workdir, "jupyter")
+    spec = kernels / "kernels" / "python3" / "kernel.json"
+    spec.parent.mkdir(parents=True, exist_ok=True)
+    spec.write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (course)",
+        "language": "python",
+    }))
+    env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(kernels), env.get("JUPYTER_PATH")]))
     return env

@@ -120,6 +120,17 @@ def restore_locked_cells(submitted, released):
     return restored
 
 
+# Test cells call the checks of rnncourse.grading in the student's own kernel, so an answer
+# cell could replace them. That cannot be prevented from inside the kernel; it is flagged.
+TOUCHES_CHECKS = re.compile(r"\bchecks\.\w+\s*=[^=]|rnncourse\.grading|\bsetattr\s*\(|sys\.modules")
+
+
+def touches_checks(notebook):
+    """Ids of answer cells that look like they replace or reach into the grading checks."""
+    return [_grade_id(cell) for cell in notebook.cells
+            if cell.get("metadata", {}).get("nbgrader", {}).get("solution") and TOUCHES_CHECKS.search(cell.source)]
+
+
 def error_summaries(autograded_path, failed_ids):
     """For each failed test cell, the error it showed: {grade id: "AssertionError: ..."}."""
     summaries = {}
@@ -165,6 +176,9 @@ class Grader:
         if isinstance(notebook, Row):
             return self._zero(notebook)
         row = Row(submission.student)
+        suspicious = touches_checks(notebook)
+        if suspicious:
+            row.reasons.append(f"review by hand: answer cells {', '.join(suspicious)} reach into the grading checks")
         restored = restore_locked_cells(notebook, self.released)
         if restored:
             row.reasons.append(f"locked cells changed or deleted, graded with the originals: {', '.join(restored)}")

@@ -4,7 +4,15 @@ import nbformat
 import pytest
 
 from autograder.course import EXERCISES, assignment, assignments
-from autograder.grade import _failure_reason, find_submissions, read_submission, restore_locked_cells, Submission, Row
+from autograder.grade import (
+    Row,
+    Submission,
+    _failure_reason,
+    find_submissions,
+    read_submission,
+    restore_locked_cells,
+    touches_checks,
+)
 
 FIRST = assignments()[0]
 
@@ -72,3 +80,17 @@ def test_nbgrader_failures_are_put_in_plain_words():
 def test_unknown_assignment_names_the_known_ones():
     with pytest.raises(SystemExit, match=FIRST.name):
         assignment("no_such_assignment")
+
+
+@pytest.mark.parametrize("source, flagged", [
+    ("checks.check_rnn_forward = print", True),
+    ("import rnncourse.grading.checks as c", True),
+    ("setattr(checks, 'check_rnn_forward', print)", True),
+    ("checks.check_rnn_forward(rnn_forward)  # trying the test myself", False),
+    ("if checks.ATOL == 1e-8: pass", False),
+])
+def test_answer_cells_that_reach_into_the_checks_are_flagged(source, flagged):
+    notebook = released()
+    answer = next(cell for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("solution"))
+    answer.source += "\n" + source
+    assert bool(touches_checks(notebook)) == flagged
