@@ -5,7 +5,7 @@
 #   make test        run every test (notebooks, grader, website, helpers)
 #   make lab         open JupyterLab on the exercises
 #   make exercises   regenerate exercises/ from solutions/
-#   make grade ASSIGNMENT=ch02_rnn_model SUBMISSIONS=folder [OUT=grades.csv]
+#   make grade ASSIGNMENT=ch02_rnn_model SUBMISSIONS=folder [OUT=grades.csv] [FEEDBACK=1]
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -36,8 +36,8 @@ exercises: $(READY)
 
 grade: $(READY)
 	@test -n "$(ASSIGNMENT)" -a -n "$(SUBMISSIONS)" || \
-		{ echo "usage: make grade ASSIGNMENT=ch02_rnn_model SUBMISSIONS=folder [OUT=grades.csv]"; exit 2; }
-	$(BIN)/python -m autograder grade $(ASSIGNMENT) $(SUBMISSIONS) --out $(OUT)
+		{ echo "usage: make grade ASSIGNMENT=ch02_rnn_model SUBMISSIONS=folder [OUT=grades.csv] [FEEDBACK=1]"; exit 2; }
+	$(BIN)/python -m autograder grade $(ASSIGNMENT) $(SUBMISSIONS) --out $(OUT) $(if $(FEEDBACK),--feedback)
 
 clean:
 	rm -rf book/_build grading

@@ -24,6 +24,8 @@ def main(argv=None):
                                          "notebooks and the gradebook (default: grading/ASSIGNMENT)")
     grade.add_argument("--cell-timeout", type=int, help="seconds a cell may run (default: autograder/nbgrader_config.py)")
     grade.add_argument("--notebook-timeout", type=int, default=900, help="seconds a whole submission may take (default: %(default)s)")
+    grade.add_argument("--feedback", action="store_true", help="also write an HTML feedback page per student "
+                                                               "(shows the hidden tests' output) in WORKDIR/feedback")
 
     args = parser.parse_args(argv)
     if args.command == "list":
@@ -43,7 +45,7 @@ def main(argv=None):
         item = assignment(args.assignment)
         started = time.perf_counter()
         rows, max_scores = grade_folder(item, args.submissions, args.out, args.workdir or ROOT / "grading" / item.name,
-                                        args.cell_timeout, args.notebook_timeout)
+                                        args.cell_timeout, args.notebook_timeout, args.feedback)
         print(f"graded {len(rows)} submissions in {time.perf_counter() - started:.0f} s; grades in {args.out}")
     return 0
 

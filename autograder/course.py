@@ -87,7 +87,7 @@ def run_nbgrader(workdir, *args, timeout=None):
 
 
 def _environment(workdir):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")  # no TensorFlow C++ start-up messages below fatal
     # nbgrader calls the `alembic` script of its own environment, which is not on PATH
     # when the environment is used without being activated.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])

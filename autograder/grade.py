@@ -210,6 +210,13 @@ class Grader:
                 row.reasons.append(f"{grade_id}: {summary}")
         return row
 
+    def feedback(self):
+        """nbgrader generate_feedback: an HTML page per graded student, with every test's output."""
+        result = run_nbgrader(self.workdir, "generate_feedback", self.assignment.name, "--force")
+        if result.returncode != 0:
+            raise RuntimeError(f"nbgrader generate_feedback failed: {_failure_reason(result.stdout)}")
+        return self.workdir / "feedback"
+
     def _scores(self, student):
         try:
             with self.gradebook() as gradebook:
@@ -241,7 +248,7 @@ def write_csv(path, assignment, rows, max_scores):
 
 
 def grade_folder(assignment, submissions_folder, out_csv, workdir, cell_timeout=None, notebook_timeout=900,
-                 log=print):
+                 feedback=False, log=print):
     submissions, rows = find_submissions(submissions_folder, assignment)
     grader = Grader(assignment, workdir, cell_timeout, notebook_timeout)
     rows = [grader._zero(row) for row in rows]
@@ -260,6 +267,8 @@ def grade_folder(assignment, submissions_folder, out_csv, workdir, cell_timeout=
             + (f" ({'; '.join(row.reasons)})" if row.reasons else ""))
         rows.append(row)
     write_csv(out_csv, assignment, rows, grader.max_scores)
+    if feedback:
+        log(f"feedback pages: {grader.feedback()}/STUDENT/{assignment.name}/")
     return rows, grader.max_scores
 
 

@@ -90,9 +90,11 @@ def graded(tmp_path_factory):
             submit("not_json", text="{ this is not a notebook")
 
         out = tmp_path_factory.mktemp("grades") / "grades.csv"
-        grade_folder(assignment, folder, out, tmp_path_factory.mktemp("work") / "nbgrader",
-                     cell_timeout=CELL_TIMEOUT, notebook_timeout=600)
+        workdir = tmp_path_factory.mktemp("work") / "nbgrader"
+        grade_folder(assignment, folder, out, workdir, cell_timeout=CELL_TIMEOUT, notebook_timeout=600,
+                     feedback=assignment == FIRST)
         results[assignment.name] = read_rows(out)
+        results[assignment.name, "workdir"] = workdir
     return results
 
 
@@ -194,3 +196,12 @@ def test_submissions_are_only_read(tmp_path):
 def test_fixture_edit_that_no_longer_applies_fails_loudly():
     with pytest.raises(ValueError, match="no longer applies"):
         apply(solved_exercise(FIRST), (Edit(TAMPERED_BASE.edits[0].cell, "text that is not there", ""),))
+
+
+def test_feedback_pages_show_students_why_they_lost_points(graded):
+    feedback = graded[FIRST.name, "workdir"] / "feedback"
+    page = feedback / TAMPERED_BASE.name / FIRST.name / FIRST.notebook.replace(".ipynb", ".html")
+    assert page.exists(), sorted(str(p.relative_to(feedback)) for p in feedback.rglob("*.html"))
+    first_lost = sorted(TAMPERED_BASE.loses)[0]
+    text = page.read_text()
+    assert first_lost in text and "AssertionError" in text
