@@ -37,6 +37,15 @@ def random_parameters(n_x, n_a, n_y, rng):
     }
 
 
+def random_problem(n_x, n_a, n_y, m, seed, T_x=None):
+    """``(parameters, x, a_prev)``: ``x`` is ``(n_x, m, T_x)``, or one step ``(n_x, m)`` if T_x is None."""
+    rng = np.random.default_rng(seed)
+    parameters = random_parameters(n_x, n_a, n_y, rng)
+    x = rng.standard_normal((n_x, m) if T_x is None else (n_x, m, T_x))
+    a_prev = rng.standard_normal((n_a, m))
+    return parameters, x, a_prev
+
+
 def _zeroed(parameters, *names):
     return {key: np.zeros_like(value) if key in names else value for key, value in parameters.items()}
 
@@ -49,10 +58,7 @@ def _keras_cell(x_t, a_prev, parameters):
 
 @check("rnn_cell_forward")
 def check_rnn_cell_forward(rnn_cell_forward, n_x=3, n_a=5, n_y=2, m=10, seed=1):
-    rng = np.random.default_rng(seed)
-    parameters = random_parameters(n_x, n_a, n_y, rng)
-    x_t = rng.standard_normal((n_x, m))
-    a_prev = rng.standard_normal((n_a, m))
+    parameters, x_t, a_prev = random_problem(n_x, n_a, n_y, m, seed)
 
     result = rnn_cell_forward(x_t, a_prev, parameters)
     assert_returns(result, 3, "rnn_cell_forward")
@@ -129,10 +135,7 @@ class _SpyCell:
 
 @check("rnn_forward")
 def check_rnn_forward(rnn_forward, n_x=3, n_a=5, n_y=2, m=4, T_x=6, seed=2):
-    rng = np.random.default_rng(seed)
-    parameters = random_parameters(n_x, n_a, n_y, rng)
-    x = rng.standard_normal((n_x, m, T_x))
-    a0 = rng.standard_normal((n_a, m))
+    parameters, x, a0 = random_problem(n_x, n_a, n_y, m, seed, T_x)
 
     namespace = rnn_forward.__globals__
     assert "rnn_cell_forward" in namespace, "rnn_forward should call rnn_cell_forward at each time step."
@@ -175,10 +178,7 @@ def check_rnn_forward(rnn_forward, n_x=3, n_a=5, n_y=2, m=4, T_x=6, seed=2):
 @check("rnn_forward against Keras SimpleRNN")
 def check_rnn_forward_matches_keras(rnn_forward, n_x=3, n_a=5, n_y=2, m=4, T_x=6, seed=3):
     """End to end: your rnn_forward (with your rnn_cell_forward) against Keras SimpleRNN + Dense."""
-    rng = np.random.default_rng(seed)
-    parameters = random_parameters(n_x, n_a, n_y, rng)
-    x = rng.standard_normal((n_x, m, T_x))
-    a0 = rng.standard_normal((n_a, m))
+    parameters, x, a0 = random_problem(n_x, n_a, n_y, m, seed, T_x)
 
     a, y_hat, _ = rnn_forward(x, a0, parameters)
     expected_a, expected_y = keras_rnn_forward(x, a0, parameters)
