@@ -88,8 +88,12 @@ def read_submission(submission):
     return notebook
 
 
+def _nbgrader(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
 def _grade_id(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    return _nbgrader(cell).get("grade_id")
 
 
 def restore_locked_cells(submitted, released):
@@ -103,7 +107,7 @@ def restore_locked_cells(submitted, released):
     """
     restored = []
     for cell in released.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
+        meta = _nbgrader(cell)
         if not meta.get("locked") or meta.get("solution"):
             continue
         position = {_grade_id(c): i for i, c in enumerate(submitted.cells) if _grade_id(c)}
@@ -125,10 +129,15 @@ def restore_locked_cells(submitted, released):
 TOUCHES_CHECKS = re.compile(r"\bchecks\.\w+\s*=[^=]|rnncourse\.grading|\bsetattr\s*\(|sys\.modules")
 
 
-def touches_checks(notebook):
-    """Ids of answer cells that look like they replace or reach into the grading checks."""
-    return [_grade_id(cell) for cell in notebook.cells
-            if cell.get("metadata", {}).get("nbgrader", {}).get("solution") and TOUCHES_CHECKS.search(cell.source)]
+def touches_checks(notebook, released):
+    """Student cells (answers, or cells they added) that look like they replace or reach into the checks.
+
+    Returns their ids, or their positions for cells without one.
+    """
+    locked = {_grade_id(cell) for cell in released.cells if _nbgrader(cell).get("locked")}
+    return [_grade_id(cell) or f"cell {index + 1}" for index, cell in enumerate(notebook.cells)
+            if cell.cell_type == "code" and _grade_id(cell) not in locked - {None}
+            and TOUCHES_CHECKS.search(cell.source)]
 
 
 def error_summaries(autograded_path, failed_ids):
@@ -136,7 +145,7 @@ def error_summaries(autograded_path, failed_ids):
     summaries = {}
     notebook = nbformat.read(autograded_path, as_version=4)
     for cell in notebook.cells:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        grade_id = _grade_id(cell)
         if grade_id not in failed_ids:
             continue
         for output in cell.get("outputs", []):
@@ -176,12 +185,12 @@ class Grader:
         if isinstance(notebook, Row):
             return self._zero(notebook)
         row = Row(submission.student)
-        suspicious = touches_checks(notebook)
-        if suspicious:
-            row.reasons.append(f"review by hand: answer cells {', '.join(suspicious)} reach into the grading checks")
         restored = restore_locked_cells(notebook, self.released)
         if restored:
             row.reasons.append(f"locked cells changed or deleted, graded with the originals: {', '.join(restored)}")
+        suspicious = touches_checks(notebook, self.released)
+        if suspicious:
+            row.reasons.append(f"review by hand: cells {', '.join(suspicious)} reach into the grading checks")
 
         target = self.workdir / "submitted" / submission.student / self.assignment.name
         target.mkdir(parents=True, exist_ok=True)

@@ -93,4 +93,11 @@ def test_answer_cells_that_reach_into_the_checks_are_flagged(source, flagged):
     notebook = released()
     answer = next(cell for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("solution"))
     answer.source += "\n" + source
-    assert bool(touches_checks(notebook)) == flagged
+    assert bool(touches_checks(notebook, released())) == flagged
+
+
+def test_a_cell_the_student_added_is_scanned_too():
+    notebook = released()
+    notebook.cells.append(nbformat.v4.new_code_cell("checks.check_model_parameters = print"))
+    assert touches_checks(notebook, released()) == [f"cell {len(notebook.cells)}"]
+    assert touches_checks(released(), released()) == [], "the given setup cell imports the checks: not flagged"
