@@ -4,7 +4,8 @@ import argparse
 import sys
 import time
 
-from autograder.course import EXERCISES, ROOT, assignment, assignments
+from autograder.course import EXERCISES, ROOT, assignment, assignments, cell_timeout
+from autograder.grade import NOTEBOOK_TIMEOUT
 
 
 def main(argv=None):
@@ -22,8 +23,9 @@ def main(argv=None):
     grade.add_argument("--out", default="grades.csv", help="grades CSV to write (default: %(default)s)")
     grade.add_argument("--workdir", help="nbgrader working folder, rebuilt on each run; holds the autograded "
                                          "notebooks and the gradebook (default: grading/ASSIGNMENT)")
-    grade.add_argument("--cell-timeout", type=int, help="seconds a cell may run (default: autograder/nbgrader_config.py)")
-    grade.add_argument("--notebook-timeout", type=int, default=900, help="seconds a whole submission may take (default: %(default)s)")
+    grade.add_argument("--cell-timeout", type=int, default=cell_timeout(), help="seconds a cell may run (default: %(default)s, "
+                                                                  "from autograder/nbgrader_config.py)")
+    grade.add_argument("--notebook-timeout", type=int, default=NOTEBOOK_TIMEOUT, help="seconds a whole submission may take (default: %(default)s)")
     grade.add_argument("--feedback", action="store_true", help="also write an HTML feedback page per student "
                                                                "(shows the hidden tests' output) in WORKDIR/feedback")
 

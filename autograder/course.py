@@ -43,6 +43,13 @@ def assignment(name):
     return Assignment(name)
 
 
+def cell_timeout():
+    """Seconds a cell may run when grading, as autograder/nbgrader_config.py sets it."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return PyFileConfigLoader(NBGRADER_CONFIG.name, str(NBGRADER_CONFIG.parent)).load_config().Execute.timeout
+
+
 def write_config(workdir, release_directory, cell_timeout=None):
     """An nbgrader_config.py for ``workdir`` that loads the course settings and adds the paths.
 

@@ -23,6 +23,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from autograder.course import run_nbgrader, write_config
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")
+NOTEBOOK_TIMEOUT = 900  # seconds a whole submission may take, by default
 
 
 @dataclass
@@ -159,7 +160,7 @@ def error_summaries(autograded_path, failed_ids):
 class Grader:
     """Grades the submissions of one assignment in ``workdir``, which it rebuilds."""
 
-    def __init__(self, assignment, workdir, cell_timeout=None, notebook_timeout=900):
+    def __init__(self, assignment, workdir, cell_timeout=None, notebook_timeout=NOTEBOOK_TIMEOUT):
         self.assignment = assignment
         self.workdir = Path(workdir).resolve()
         self.notebook_timeout = notebook_timeout
@@ -256,7 +257,8 @@ def write_csv(path, assignment, rows, max_scores):
     os.replace(handle.name, path)
 
 
-def grade_folder(assignment, submissions_folder, out_csv, workdir, cell_timeout=None, notebook_timeout=900,
+def grade_folder(assignment, submissions_folder, out_csv, workdir, cell_timeout=None,
+                 notebook_timeout=NOTEBOOK_TIMEOUT,
                  feedback=False, log=print):
     submissions, rows = find_submissions(submissions_folder, assignment)
     grader = Grader(assignment, workdir, cell_timeout, notebook_timeout)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from autograder.grade import NOTEBOOK_TIMEOUT
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,3 +28,6 @@ def test_book_builds_without_warnings(tmp_path):
     assert "440" in page, "the SimpleRNN(20) parameter count, computed on the page"
     assert "<img" in page, "the diagrams are drawn"
     assert (html / "intro.html").exists() or (html / "index.html").exists()
+    rules = (html / "assignments.html").read_text()
+    assert "hidden tests" in rules
+    assert f"{NOTEBOOK_TIMEOUT // 60}</strong> minutes" in rules, "limits are read from the grader's settings"
