@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
 NBGRADER_CONFIG = Path(__file__).resolve().parent / "nbgrader_config.py"
+KERNELS = "jupyter"  # folder of a working folder that holds the grading kernelspec
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,16 @@ class Assignment:
         if len(notebooks) != 1:
             raise ValueError(f"{self.source} should hold exactly one notebook, found {len(notebooks)}.")
         return notebooks[0].name
+
+
+def nbgrader_metadata(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_test_cell(cell):
+    """An autograded test cell: it has points and holds no student answer."""
+    meta = nbgrader_metadata(cell)
+    return bool(meta.get("grade")) and not meta.get("solution")
 
 
 def assignments():
@@ -66,6 +77,15 @@ def write_config(workdir, release_directory, cell_timeout=None):
     if cell_timeout is not None:
         lines.append(f"c.Execute.timeout = {int(cell_timeout)}")
     Path(workdir, "nbgrader_config.py").write_text("\n".join(lines) + "\n")
+    # Notebooks run in this Python, even where the user has a "python3" kernel of another
+    # installation: kernels in JUPYTER_PATH (set by run_nbgrader) are found first.
+    spec = Path(workdir, KERNELS, "kernels", "python3", "kernel.json")
+    spec.parent.mkdir(parents=True, exist_ok=True)
+    spec.write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (course)",
+        "language": "python",
+    }))
 
 
 def run_nbgrader(workdir, *args, timeout=None):
@@ -98,15 +118,5 @@ def _environment(workdir):
     # nbgrader calls the `alembic` script of its own environment, which is not on PATH
     # when the environment is used without being activated.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    # Notebooks run in this Python, even where the user has a "python3" kernel of another
-    # installation: kernels in JUPYTER_PATH are found first.
-    kernels = Path(workdir, "jupyter")
-    spec = kernels / "kernels" / "python3" / "kernel.json"
-    spec.parent.mkdir(parents=True, exist_ok=True)
-    spec.write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (course)",
-        "language": "python",
-    }))
-    env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(kernels), env.get("JUPYTER_PATH")]))
+    env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(Path(workdir, KERNELS)), env.get("JUPYTER_PATH")]))
     return env

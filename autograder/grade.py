@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
-from autograder.course import run_nbgrader, write_config
+from autograder.course import nbgrader_metadata, run_nbgrader, write_config
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")
 NOTEBOOK_TIMEOUT = 900  # seconds a whole submission may take, by default
@@ -89,12 +89,8 @@ def read_submission(submission):
     return notebook
 
 
-def _nbgrader(cell):
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
 def _grade_id(cell):
-    return _nbgrader(cell).get("grade_id")
+    return nbgrader_metadata(cell).get("grade_id")
 
 
 def restore_locked_cells(submitted, released):
@@ -108,7 +104,7 @@ def restore_locked_cells(submitted, released):
     """
     restored = []
     for cell in released.cells:
-        meta = _nbgrader(cell)
+        meta = nbgrader_metadata(cell)
         if not meta.get("locked") or meta.get("solution"):
             continue
         position = {_grade_id(c): i for i, c in enumerate(submitted.cells) if _grade_id(c)}
@@ -135,7 +131,7 @@ def touches_checks(notebook, released):
 
     Returns their ids, or their positions for cells without one.
     """
-    locked = {_grade_id(cell) for cell in released.cells if _nbgrader(cell).get("locked")}
+    locked = {_grade_id(cell) for cell in released.cells if nbgrader_metadata(cell).get("locked")}
     return [_grade_id(cell) or f"cell {index + 1}" for index, cell in enumerate(notebook.cells)
             if cell.cell_type == "code" and _grade_id(cell) not in locked - {None}
             and TOUCHES_CHECKS.search(cell.source)]

@@ -3,7 +3,7 @@
 import nbformat
 import pytest
 
-from autograder.course import EXERCISES, assignment, assignments
+from autograder.course import EXERCISES, assignment, assignments, is_test_cell, nbgrader_metadata
 from autograder.grade import (
     Row,
     Submission,
@@ -27,7 +27,7 @@ def code_ids(notebook):
 
 def test_deleted_locked_cells_come_back_in_their_place():
     notebook = released()
-    notebook.cells = [cell for cell in notebook.cells if not cell.metadata.get("nbgrader", {}).get("locked")]
+    notebook.cells = [cell for cell in notebook.cells if not nbgrader_metadata(cell).get("locked")]
     restored = restore_locked_cells(notebook, released())
     assert code_ids(notebook) == code_ids(released())
     assert "setup" in restored and all(cell_id in code_ids(released()) for cell_id in restored)
@@ -35,7 +35,7 @@ def test_deleted_locked_cells_come_back_in_their_place():
 
 def test_changed_test_cell_and_its_metadata_are_restored():
     notebook = released()
-    test_cell = next(cell for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("grade"))
+    test_cell = next(filter(is_test_cell, notebook.cells))
     test_cell.source = "pass"
     test_cell.metadata["nbgrader"]["points"] = 100
     assert restore_locked_cells(notebook, released()) == [test_cell.metadata["nbgrader"]["grade_id"]]
@@ -91,7 +91,7 @@ def test_unknown_assignment_names_the_known_ones():
 ])
 def test_answer_cells_that_reach_into_the_checks_are_flagged(source, flagged):
     notebook = released()
-    answer = next(cell for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("solution"))
+    answer = next(cell for cell in notebook.cells if nbgrader_metadata(cell).get("solution"))
     answer.source += "\n" + source
     assert bool(touches_checks(notebook, released())) == flagged
 

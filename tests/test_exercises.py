@@ -5,7 +5,7 @@ import filecmp
 import nbformat
 import pytest
 
-from autograder.course import EXERCISES, SOLUTIONS, assignments
+from autograder.course import EXERCISES, SOLUTIONS, assignments, is_test_cell, nbgrader_metadata
 from autograder.generate import generate
 
 ASSIGNMENTS = assignments()
@@ -52,7 +52,5 @@ def test_exercise_holds_no_solution_and_no_hidden_test(assignment):
 def test_every_test_cell_has_hidden_tests(assignment):
     """Hidden tests use other shapes and seeds, so a hard-coded answer cannot pass."""
     notebook = nbformat.read(assignment.source / assignment.notebook, as_version=4)
-    for cell in notebook.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade") and not meta.get("solution"):
-            assert "### BEGIN HIDDEN TESTS" in cell.source, meta["grade_id"]
+    for cell in filter(is_test_cell, notebook.cells):
+        assert "### BEGIN HIDDEN TESTS" in cell.source, nbgrader_metadata(cell)["grade_id"]

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 import fixtures
-from autograder.course import EXERCISES, assignments
+from autograder.course import EXERCISES, assignments, is_test_cell, nbgrader_metadata
 from autograder.grade import grade_folder
 from fixtures import Edit, apply, solved_exercise
 
@@ -30,8 +30,7 @@ TAMPERED_BASE = fixtures.of(FIRST).WRONG_SUBMISSIONS[0]
 
 
 def graded_test_cells(notebook):
-    return [cell for cell in notebook.cells
-            if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata["nbgrader"].get("solution")]
+    return [cell for cell in notebook.cells if is_test_cell(cell)]
 
 
 def neutralised(notebook):
@@ -46,7 +45,7 @@ def without_locked_cells(notebook):
     """Every locked cell (setup, given code, tests) deleted."""
     notebook = nbformat.from_dict(notebook)
     notebook.cells = [cell for cell in notebook.cells
-                      if not cell.metadata.get("nbgrader", {}).get("locked") or cell.metadata["nbgrader"].get("solution")]
+                      if not nbgrader_metadata(cell).get("locked") or nbgrader_metadata(cell).get("solution")]
     return notebook
 
 

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder.course import assignments
+from autograder.course import assignments, is_test_cell, nbgrader_metadata
 
 pytestmark = pytest.mark.slow
 
@@ -24,11 +24,10 @@ def test_solution_runs_and_passes_its_own_tests(assignment, record_property):
     record_property("seconds", round(seconds, 1))
     print(f"{assignment.name}: {seconds:.1f} s")
 
-    for cell in notebook.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade") and not meta.get("solution"):
-            streams = [output for output in cell.outputs if output.output_type == "stream"]
-            # nbgrader would score a test cell that writes to stderr as failed.
-            assert all(output.name == "stdout" for output in streams), (meta["grade_id"], streams)
-            assert "all checks passed" in "".join(output.text for output in streams), meta["grade_id"]
+    for cell in filter(is_test_cell, notebook.cells):
+        grade_id = nbgrader_metadata(cell)["grade_id"]
+        streams = [output for output in cell.outputs if output.output_type == "stream"]
+        # nbgrader would score a test cell that writes to stderr as failed.
+        assert all(output.name == "stdout" for output in streams), (grade_id, streams)
+        assert "all checks passed" in "".join(output.text for output in streams), grade_id
     assert seconds < TIME_BUDGET
