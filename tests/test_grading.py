@@ -4,7 +4,7 @@ For every assignment, one folder is graded (as an instructor would) and each row
 is checked: the solution scores full marks, the untouched exercise zero, and
 each wrong submission of tests/fixtures/<assignment>.py loses exactly the test
 cells it lists. The grader's handling of broken and tampered notebooks is
-checked once, on the first assignment.
+checked once, on the assignment whose fixtures list broken submissions.
 """
 
 import csv
@@ -21,10 +21,12 @@ from fixtures import Edit, apply, solved_exercise
 pytestmark = pytest.mark.slow
 
 ASSIGNMENTS = assignments()
-FIRST = ASSIGNMENTS[0]
+# The grader's handling of broken and tampered notebooks is tested on one assignment:
+# the one whose fixtures define BROKEN_SUBMISSIONS (chapter 2).
+FIRST = next(a for a in ASSIGNMENTS if hasattr(fixtures.of(a), "BROKEN_SUBMISSIONS"))
 CELL_TIMEOUT = 30  # seconds; the slowest cell of a solution takes about 10
 WRONG = [(a, wrong) for a in ASSIGNMENTS for wrong in fixtures.of(a).WRONG_SUBMISSIONS]
-BROKEN = getattr(fixtures.of(FIRST), "BROKEN_SUBMISSIONS", [])
+BROKEN = fixtures.of(FIRST).BROKEN_SUBMISSIONS
 # A wrong answer whose tests are then neutralised or deleted must lose the same points.
 TAMPERED_BASE = fixtures.of(FIRST).WRONG_SUBMISSIONS[0]
 
@@ -60,12 +62,23 @@ def read_rows(path):
         return {row["student_id"]: row for row in csv.DictReader(handle)}
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """{assignment name: {student: CSV row}}, each assignment graded from one folder in nbgrader's layout."""
-    results = {}
-    for assignment in ASSIGNMENTS:
-        folder = tmp_path_factory.mktemp(f"submitted-{assignment.name}")
+class GradedFolders:
+    """Grades each assignment's folder (nbgrader's layout) on first use, so ``-k chNN`` grades only that one."""
+
+    def __init__(self, tmp_path_factory):
+        self.tmp = tmp_path_factory
+        self.rows, self.workdirs = {}, {}
+
+    def __getitem__(self, key):
+        if isinstance(key, tuple):  # (name, "workdir")
+            self[key[0]]
+            return self.workdirs[key[0]]
+        if key not in self.rows:
+            self.grade(next(a for a in ASSIGNMENTS if a.name == key))
+        return self.rows[key]
+
+    def grade(self, assignment):
+        folder = self.tmp.mktemp(f"submitted-{assignment.name}")
         solved = solved_exercise(assignment)
 
         def submit(student, notebook=None, text=None):
@@ -88,13 +101,18 @@ def graded(tmp_path_factory):
             submit("empty", text="")
             submit("not_json", text="{ this is not a notebook")
 
-        out = tmp_path_factory.mktemp("grades") / "grades.csv"
-        workdir = tmp_path_factory.mktemp("work") / "nbgrader"
+        out = self.tmp.mktemp("grades") / "grades.csv"
+        workdir = self.tmp.mktemp("work") / "nbgrader"
         grade_folder(assignment, folder, out, workdir, cell_timeout=CELL_TIMEOUT, notebook_timeout=600,
                      feedback=assignment == FIRST)
-        results[assignment.name] = read_rows(out)
-        results[assignment.name, "workdir"] = workdir
-    return results
+        self.rows[assignment.name] = read_rows(out)
+        self.workdirs[assignment.name] = workdir
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """graded[assignment name][student] is that student's CSV row; graded[name, "workdir"] the nbgrader folder."""
+    return GradedFolders(tmp_path_factory)
 
 
 def scores(row, assignment):
