@@ -248,3 +248,113 @@ def draw_rnn_compact(ax=None):
     _label(ax, (loop_x + 0.14, -0.15), "delay", color="#555555", fontsize=FONTSIZE - 4,
            ha="left")
     return _finish(ax, (-1.3, 2.0), (-_IO_GAP - 0.35, _IO_GAP + 0.35))
+
+
+# ---------------------------------------------------------------------------
+# The types of RNN (chapter 4)
+# ---------------------------------------------------------------------------
+RNN_TYPES = ("one-to-one", "one-to-many", "many-to-one", "many-to-many", "encoder-decoder")
+_FED_BACK = "#7f7f7f"  # the arrow that carries an output back in as the next input
+_DECODER_FILL = "#e3eefa"  # the decoder's cells: other parameters than the encoder's
+
+
+def _input(ax, cx, edges, text):
+    _label(ax, (cx, -_IO_GAP), text)
+    _arrow(ax, (cx, -_IO_GAP + 0.22), (cx, edges["bottom"]), color=COLORS["ax"])
+
+
+def _output(ax, cx, edges, t):
+    _label(ax, (cx, _IO_GAP), _sup(r"\hat{y}", t))
+    _arrow(ax, (cx, edges["top"]), (cx, _IO_GAP - 0.25), color=COLORS["ya"])
+
+
+def _chain(ax, xs, first_t=1, start=None, fill=COLORS["cell"]):
+    """Cells at ``xs`` joined left to right by W_aa arrows; ``start`` is where the first arrow begins."""
+    cells, prev_right = [], start
+    for t, cx in enumerate(xs, start=first_t):
+        edges = _box(ax, (cx, 0), _CELL_W, _CELL_H, _sup("a", t), fill=fill, gid="rnn-cell")
+        if prev_right is not None:
+            _arrow(ax, (prev_right, 0), (edges["left"], 0), color=COLORS["aa"])
+        prev_right = edges["right"]
+        cells.append(edges)
+    return cells
+
+
+def draw_rnn_type(kind, ax=None, T_x=None, T_y=None):
+    """Draw one of the five input/output patterns of a recurrent network.
+
+    ``kind`` is one of :data:`RNN_TYPES`:
+
+    * ``"one-to-one"``: one input, one output, no recurrence (a standard network);
+    * ``"one-to-many"``: one input ``x`` at the first step (possibly empty), then
+      each prediction fed back as the next input (grey arrows), ``T_y`` outputs;
+    * ``"many-to-one"``: ``T_x`` inputs, one prediction from the last state;
+    * ``"many-to-many"``: an output at every step, ``T_y = T_x``;
+    * ``"encoder-decoder"``: an encoder reads ``T_x`` inputs without predicting;
+      its last state is the initial state of a decoder (other parameters, blue
+      cells) that makes ``T_y`` predictions, from inputs ``x_dec``.
+
+    ``many-to-one`` and ``many-to-many`` are :func:`draw_rnn_unrolled`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if kind not in RNN_TYPES:
+        raise ValueError(f"kind must be one of {', '.join(RNN_TYPES)}; got {kind!r}")
+    for name, value in (("T_x", T_x), ("T_y", T_y)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+    if kind == "many-to-many":
+        if T_y is not None and T_x is not None and T_y != T_x:
+            raise ValueError("a many-to-many network with T_y != T_x is an encoder-decoder")
+        return draw_rnn_unrolled(T_x or T_y or 4, ax=ax)
+    if kind == "many-to-one":
+        return draw_rnn_unrolled(T_x or 4, ax=ax, show_outputs="last")
+
+    if kind == "one-to-one":
+        ax = _new_axes(ax, width=1.6, height=3.4)
+        edges = _box(ax, (0, 0), _CELL_W, _CELL_H, "$a$", gid="rnn-cell")
+        _label(ax, (0, -_IO_GAP), "$x$")
+        _arrow(ax, (0, -_IO_GAP + 0.22), (0, edges["bottom"]), color=COLORS["ax"])
+        _label(ax, (0, _IO_GAP), r"$\hat{y}$")
+        _arrow(ax, (0, edges["top"]), (0, _IO_GAP - 0.25), color=COLORS["ya"])
+        return _finish(ax, (-0.8, 0.8), (-_IO_GAP - 0.5, _IO_GAP + 0.4))
+
+    if kind == "one-to-many":
+        T_y = T_y or 4
+        xs = [_STEP * t for t in range(1, T_y + 1)]
+        ax = _new_axes(ax, width=1.0 + 1.55 * T_y, height=3.6)
+        _label(ax, (0, 0), _sup("a", 0), fontsize=FONTSIZE + 1)
+        cells = _chain(ax, xs, start=0.32)
+        _input(ax, xs[0], cells[0], "$x$")
+        for t, (cx, edges) in enumerate(zip(xs, cells), start=1):
+            _output(ax, cx, edges, t)
+            if t > 1:  # the previous prediction is this step's input
+                _arrow(ax, (cx, -_IO_GAP + 0.05), (cx, edges["bottom"]), color=COLORS["ax"])
+                back = _arrow(ax, (xs[t - 2] + 0.3, _IO_GAP), (cx - 0.62, _IO_GAP),
+                              (cx - 0.62, -_IO_GAP), (cx - 0.08, -_IO_GAP), color=_FED_BACK, gid="fed-back")
+                back.set_linestyle("--")
+        return _finish(ax, (-0.5, xs[-1] + 0.8), (-_IO_GAP - 0.5, _IO_GAP + 0.4))
+
+    # encoder-decoder
+    T_x, T_y = T_x or 3, T_y or 2
+    xs_enc = [_STEP * t for t in range(1, T_x + 1)]
+    xs_dec = [_STEP * (T_x + t) + 0.4 for t in range(1, T_y + 1)]
+    ax = _new_axes(ax, width=1.2 + 1.55 * (T_x + T_y), height=3.8)
+    _label(ax, (0, 0), _sup("a", 0), fontsize=FONTSIZE + 1)
+    encoder = _chain(ax, xs_enc, start=0.32)
+    for t, (cx, edges) in enumerate(zip(xs_enc, encoder), start=1):
+        _input(ax, cx, edges, _sup("x", t))
+    decoder = _chain(ax, xs_dec, first_t=T_x + 1, start=encoder[-1]["right"], fill=_DECODER_FILL)
+    for t, (cx, edges) in enumerate(zip(xs_dec, decoder), start=1):
+        _input(ax, cx, edges, rf"$x_{{\mathrm{{dec}}}}^{{\langle {t}\rangle}}$")
+        _output(ax, cx, edges, t)
+    top = _IO_GAP + 0.35
+    for name, xs in (("encoder", xs_enc), ("decoder", xs_dec)):
+        _label(ax, ((xs[0] + xs[-1]) / 2, top + 0.25), name, color="#555555", fontsize=FONTSIZE - 1)
+    return _finish(ax, (-0.5, xs_dec[-1] + 0.8), (-_IO_GAP - 0.5, top + 0.55))
+
+
+__all__.append("draw_rnn_type")

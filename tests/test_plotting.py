@@ -119,3 +119,56 @@ def test_plot_series_slices_and_labels():
 def test_plot_series_rejects_mismatched_lengths():
     with pytest.raises(ValueError):
         plotting.plot_series(np.arange(3), np.arange(4))
+
+
+# ---- draw_rnn_type (chapter 4) ----------------------------------------------------
+
+
+def test_rnn_types_have_the_right_cells_inputs_and_outputs():
+    def count(labels, name):
+        return sum(1 for s in labels if s.startswith(f"${name}"))
+
+    ax = plotting.draw_rnn_type("one-to-one")
+    labels = texts(ax)
+    assert len(cells(ax)) == 1 and "$x$" in labels and r"$\hat{y}$" in labels
+    assert "$W_{aa}$" not in labels  # no recurrence
+
+    ax = plotting.draw_rnn_type("one-to-many", T_y=3)
+    labels = texts(ax)
+    assert len(cells(ax)) == 3
+    assert count(labels, "x") == 1 and count(labels, r"\hat{y}") == 3
+    assert sum(p.get_gid() == "fed-back" for p in ax.patches) == 2  # y_hat<t> -> input of step t+1
+
+    ax = plotting.draw_rnn_type("many-to-one", T_x=5)
+    labels = texts(ax)
+    assert len(cells(ax)) == 5 and count(labels, "x") == 5
+    assert [s for s in labels if r"\hat{y}" in s] == [sup(r"\hat{y}", 5)]
+
+    ax = plotting.draw_rnn_type("many-to-many", T_x=3)
+    assert len(cells(ax)) == 3 and count(texts(ax), r"\hat{y}") == 3
+
+    ax = plotting.draw_rnn_type("encoder-decoder", T_x=4, T_y=2)
+    labels = texts(ax)
+    assert len(cells(ax)) == 6
+    assert {"encoder", "decoder"} <= set(labels)
+    assert count(labels, r"\hat{y}") == 2  # only the decoder predicts
+    assert sup("x", 4) in labels and sup("x", 5) not in labels
+    fills = {p.get_facecolor() for p in cells(ax)}
+    assert len(fills) == 2, "encoder and decoder cells look different: they have different parameters"
+
+
+@pytest.mark.parametrize("kind", ["one-to-one", "one-to-many", "many-to-one", "many-to-many", "encoder-decoder"])
+def test_rnn_types_render_without_error(kind):
+    assert kind in plotting.RNN_TYPES
+    ax = plotting.draw_rnn_type(kind)
+    assert not ax.axison
+    ax.figure.canvas.draw()
+
+
+def test_rnn_types_reject_bad_arguments():
+    with pytest.raises(ValueError):
+        plotting.draw_rnn_type("two-to-one")
+    with pytest.raises(ValueError):
+        plotting.draw_rnn_type("one-to-many", T_y=0)
+    with pytest.raises(ValueError):
+        plotting.draw_rnn_type("many-to-many", T_x=3, T_y=4)
