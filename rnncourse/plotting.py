@@ -358,3 +358,76 @@ def draw_rnn_type(kind, ax=None, T_x=None, T_y=None):
 
 
 __all__.append("draw_rnn_type")
+
+
+# Backpropagation through time (chapter 3): the unrolled graph with a loss per step.
+COLORS.setdefault("grad", "#ff7f0e")  # gradients, drawn dashed, flowing right to left
+COLORS.setdefault("loss", "#fde0dc")  # fill of a loss box
+
+
+def draw_bptt(T_x=4, ax=None):
+    """Draw backpropagation through time on a recurrent network unrolled over ``T_x`` steps.
+
+    The forward pass (solid arrows) is that of :func:`draw_rnn_unrolled`, with
+    the loss of each step ``L^<t>`` computed from ``y_hat^<t>`` and the target
+    ``y^<t>``, and the total loss ``L``, their sum, on top.  The backward pass
+    (dashed orange arrows) goes down from each loss to its state and from each
+    state to the one before it, right to left, down to ``a^<0>``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if isinstance(T_x, bool) or not isinstance(T_x, int) or T_x < 1:
+        raise ValueError(f"T_x must be a positive integer, got {T_x!r}")
+
+    xs = [_STEP * t for t in range(1, T_x + 1)]  # centres of the cells
+    loss_y, total_y, loss_w, loss_h = 2.65, 3.95, 0.8, 0.5
+    ax = _new_axes(ax, width=1.0 + 1.55 * T_x, height=5.4)
+
+    def backward(*points):
+        arrow = _arrow(ax, *points, color=COLORS["grad"], gid="bptt-grad")
+        arrow.set_linestyle((0, (3, 2)))
+        return arrow
+
+    total = _box(ax, ((xs[0] + xs[-1]) / 2, total_y), max(xs[-1] - xs[0] + loss_w, 2.2), loss_h,
+                 fill=COLORS["loss"], gid="bptt-total")
+    terms = "+".join(_sup("L", t)[1:-1] for t in ([1, T_x] if T_x > 3 else range(1, T_x + 1)))
+    if T_x > 3:
+        terms = terms.replace("+", r"+\cdots+")
+    _label(ax, ((xs[0] + xs[-1]) / 2, total_y), f"$L = {terms}$")
+
+    _label(ax, (0, 0), _sup("a", 0), fontsize=FONTSIZE + 1)
+    prev_right = 0.32  # right end of the a^<0> label
+    for t, cx in enumerate(xs, start=1):
+        edges = _box(ax, (cx, 0), _CELL_W, _CELL_H, _sup("a", t), gid="rnn-cell")
+
+        # forward: previous state -> this cell (W_aa) above the axis, backward below it
+        _arrow(ax, (prev_right, 0.15), (edges["left"], 0.15), color=COLORS["aa"])
+        backward((edges["left"], -0.2), (prev_right, -0.2))
+        prev_right = edges["right"]
+
+        _label(ax, (cx, -_IO_GAP), _sup("x", t))
+        _arrow(ax, (cx, -_IO_GAP + 0.22), (cx, edges["bottom"]), color=COLORS["ax"])
+
+        # forward: cell -> y_hat -> loss (with the target y^<t> from the right)
+        _label(ax, (cx, _IO_GAP), _sup(r"\hat{y}", t))
+        _arrow(ax, (cx + 0.12, edges["top"]), (cx + 0.12, _IO_GAP - 0.25), color=COLORS["ya"])
+        loss = _box(ax, (cx, loss_y), loss_w, loss_h, _sup("L", t), fill=COLORS["loss"], gid="bptt-loss")
+        _arrow(ax, (cx + 0.12, _IO_GAP + 0.25), (cx + 0.12, loss["bottom"]), color=COLORS["edge"])
+        _label(ax, (cx + 0.85, loss_y - 0.6), _sup("y", t), fontsize=FONTSIZE - 1)
+        _arrow(ax, (cx + 0.72, loss_y - 0.38), (loss["right"], loss_y - 0.12), color=COLORS["edge"])
+        _arrow(ax, (cx + 0.12, loss["top"]), (cx + 0.12, total["bottom"]), color=COLORS["edge"])
+
+        # backward: loss -> y_hat -> cell, on the left of the forward arrows
+        backward((cx - 0.12, loss["bottom"]), (cx - 0.12, _IO_GAP + 0.25))
+        backward((cx - 0.12, _IO_GAP - 0.25), (cx - 0.12, edges["top"]))
+
+    note_y = -_IO_GAP - 0.65
+    _label(ax, ((xs[0] + xs[-1]) / 2, note_y),
+           "solid: forward pass    dashed: gradients, from right to left",
+           color="#555555", fontsize=FONTSIZE - 2)
+    return _finish(ax, (-0.5, max(xs[-1] + 1.2, 3.4)), (note_y - 0.4, total_y + 0.45))
+
+
+__all__.append("draw_bptt")

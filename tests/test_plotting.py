@@ -172,3 +172,47 @@ def test_rnn_types_reject_bad_arguments():
         plotting.draw_rnn_type("one-to-many", T_y=0)
     with pytest.raises(ValueError):
         plotting.draw_rnn_type("many-to-many", T_x=3, T_y=4)
+
+
+# ---- draw_bptt (chapter 3) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("T_x", [1, 3, 5])
+def test_bptt_has_a_cell_and_a_loss_per_step_and_gradients_back_to_a0(T_x):
+    ax = plotting.draw_bptt(T_x)
+    assert isinstance(ax, Axes)
+    assert len(cells(ax)) == T_x
+    gids = [p.get_gid() for p in ax.patches]
+    assert gids.count("bptt-loss") == T_x
+    assert gids.count("bptt-total") == 1
+    # per step: loss -> y_hat, y_hat -> cell, cell -> previous state (the last one into a^<0>)
+    assert gids.count("bptt-grad") == 3 * T_x
+    labels = texts(ax)
+    for t in range(1, T_x + 1):
+        for name in ("x", "a", r"\hat{y}", "L", "y"):
+            assert sup(name, t) in labels
+    assert sup("a", 0) in labels
+    assert any(s.startswith("$L =") for s in labels)
+    assert not ax.axison
+
+
+def test_bptt_gradient_arrows_are_dashed_and_point_right_to_left():
+    ax = plotting.draw_bptt(3)
+    grads = [p for p in ax.patches if p.get_gid() == "bptt-grad"]
+    assert all(p.get_linestyle() != "-" for p in grads)
+    horizontal = []
+    for p in grads:
+        (x0, y0), (x1, y1) = p._posA_posB
+        if y0 == y1:
+            horizontal.append((x0, x1))
+    assert len(horizontal) == 3 and all(x1 < x0 for x0, x1 in horizontal)
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, False])
+def test_bptt_rejects_bad_lengths(bad):
+    with pytest.raises(ValueError):
+        plotting.draw_bptt(bad)
+
+
+def test_bptt_renders_without_error():
+    plotting.draw_bptt(4).figure.canvas.draw()
