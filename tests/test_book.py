@@ -27,6 +27,18 @@ def test_book_builds_without_warnings(tmp_path):
     assert "The recurrent neural network model" in page
     assert "440" in page, "the SimpleRNN(20) parameter count, computed on the page"
     assert "<img" in page, "the diagrams are drawn"
+    # Every chapter page shows its title, its computed key numbers and its figures.
+    expected = {
+        "ch01_notation": ["Why sequence models, and notation", '<span class="pasted-text">144 and 233</span>',
+                          '<span class="pasted-text">1, 2, 3, 5, 8, 13, 21, 34, 55, 89</span>'],
+        "ch03_backprop_through_time": ["Backpropagation through time", "J / T_x: True", "ms per step",
+                                       "exercises/ch03_backprop_through_time/backprop_through_time.ipynb"],
+        "ch04_rnn_types": ["Different types of RNNs", "4,961", "16.14", "lower than the naive forecast"],
+    }
+    for name, texts in expected.items():
+        chapter = (html / f"{name}.html").read_text()
+        for text in texts + ["<img"]:
+            assert text in chapter, (name, text)
     assert (html / "intro.html").exists() or (html / "index.html").exists()
     rules = (html / "assignments.html").read_text()
     assert "hidden tests" in rules
