@@ -21,11 +21,14 @@ from fixtures import Edit, apply, solved_exercise
 pytestmark = pytest.mark.slow
 
 ASSIGNMENTS = assignments()
+# Assignments whose fixtures exist; one without them fails test_every_assignment_has_wrong_submissions
+# instead of breaking the collection of every test here.
+WITH_FIXTURES = [a for a in ASSIGNMENTS if fixtures.exists(a)]
 # The grader's handling of broken and tampered notebooks is tested on one assignment:
 # the one whose fixtures define BROKEN_SUBMISSIONS (chapter 2).
-FIRST = next(a for a in ASSIGNMENTS if hasattr(fixtures.of(a), "BROKEN_SUBMISSIONS"))
+FIRST = next(a for a in WITH_FIXTURES if hasattr(fixtures.of(a), "BROKEN_SUBMISSIONS"))
 CELL_TIMEOUT = 30  # seconds; the slowest cell of a solution takes about 10
-WRONG = [(a, wrong) for a in ASSIGNMENTS for wrong in fixtures.of(a).WRONG_SUBMISSIONS]
+WRONG = [(a, wrong) for a in WITH_FIXTURES for wrong in fixtures.of(a).WRONG_SUBMISSIONS]
 BROKEN = fixtures.of(FIRST).BROKEN_SUBMISSIONS
 # A wrong answer whose tests are then neutralised or deleted must lose the same points.
 TAMPERED_BASE = fixtures.of(FIRST).WRONG_SUBMISSIONS[0]
@@ -91,7 +94,7 @@ class GradedFolders:
 
         submit("solution", solved)
         shutil.copytree(EXERCISES / assignment.name, folder / "untouched" / assignment.name)
-        for wrong in fixtures.of(assignment).WRONG_SUBMISSIONS:
+        for wrong in (fixtures.of(assignment).WRONG_SUBMISSIONS if fixtures.exists(assignment) else []):
             submit(wrong.name, apply(solved, wrong.edits))
         if assignment == FIRST:
             for wrong, _, _ in BROKEN:
@@ -149,6 +152,12 @@ def test_wrong_submission_loses_exactly_its_points(graded, assignment, wrong):
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.name)
+def test_every_assignment_has_wrong_submissions(assignment):
+    assert fixtures.exists(assignment), f"write tests/fixtures/{assignment.name}.py (see the README, For maintainers)"
+    assert fixtures.of(assignment).WRONG_SUBMISSIONS
+
+
+@pytest.mark.parametrize("assignment", WITH_FIXTURES, ids=lambda a: a.name)
 def test_every_test_cell_is_failed_by_some_plausible_wrong_answer(assignment):
     failed = set().union(*(wrong.loses for wrong in fixtures.of(assignment).WRONG_SUBMISSIONS))
     assert failed == set(max_points(assignment))
