@@ -39,24 +39,43 @@ def dense_weights(W, b):
     return [W.T, b[:, 0]]
 
 
+def keras_simple_rnn(parameters, activation="tanh", **options):
+    """A float64 Keras ``SimpleRNN`` holding ``W_ax``, ``W_aa``, ``b_a``.
+
+    ``options`` go to the layer (``return_sequences``, ``return_state``). Built
+    for any batch size and length; float64 so that comparisons can be tight.
+    """
+    import keras
+
+    n_a, n_x = parameters["W_ax"].shape
+    rnn = keras.layers.SimpleRNN(n_a, activation=activation, dtype="float64", **options)
+    rnn.build((None, None, n_x))
+    rnn.set_weights(simple_rnn_weights(parameters))
+    return rnn
+
+
+def keras_softmax_output(parameters):
+    """A float64 ``Dense(softmax)`` holding ``W_ya``, ``b_y``.
+
+    Dense acts on the last axis, so the same layer predicts from one state
+    ``(m, n_a)`` or from every step ``(m, T_x, n_a)``.
+    """
+    import keras
+
+    n_y, n_a = parameters["W_ya"].shape
+    output = keras.layers.Dense(n_y, activation="softmax", dtype="float64")
+    output.build((None, n_a))
+    output.set_weights(dense_weights(parameters["W_ya"], parameters["b_y"]))
+    return output
+
+
 def keras_rnn_forward(x, a0, parameters, activation="tanh"):
     """The course's RNN forward pass computed by Keras layers holding the same weights.
 
     Returns ``(a, y_hat)`` in the course layout: ``(n_a, m, T_x)`` and
-    ``(n_y, m, T_x)``. Runs in float64 so that comparisons can be tight.
+    ``(n_y, m, T_x)``.
     """
-    import keras
-
-    n_x, m, T_x = x.shape
-    n_y, n_a = parameters["W_ya"].shape
-    rnn = keras.layers.SimpleRNN(n_a, activation=activation, return_sequences=True, dtype="float64")
-    # Dense on a 3-D input applies the same weights at every time step.
-    output = keras.layers.Dense(n_y, activation="softmax", dtype="float64")
-    rnn.build((m, T_x, n_x))
-    output.build((m, T_x, n_a))
-    rnn.set_weights(simple_rnn_weights(parameters))
-    output.set_weights(dense_weights(parameters["W_ya"], parameters["b_y"]))
-
+    rnn = keras_simple_rnn(parameters, activation, return_sequences=True)
     a_keras = rnn(to_keras_sequence(x), initial_state=[a0.T])
-    y_hat_keras = output(a_keras)
+    y_hat_keras = keras_softmax_output(parameters)(a_keras)
     return from_keras_sequence(np.asarray(a_keras)), from_keras_sequence(np.asarray(y_hat_keras))

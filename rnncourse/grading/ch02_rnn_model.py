@@ -16,34 +16,12 @@ from rnncourse.grading.checks import (
     assert_shape,
     check,
     is_close,
+    random_problem,
 )
 from rnncourse.keras_bridge import keras_rnn_forward
 
 # A float64 forward pass agrees with Keras (also run in float64) to about 1e-15.
 ATOL = 1e-8
-
-
-def random_parameters(n_x, n_a, n_y, rng):
-    # Scaled so that tanh does not saturate: sigmoid and tanh then give clearly different states.
-    def draw(*shape):
-        return 0.5 * rng.standard_normal(shape)
-
-    return {
-        "W_ax": draw(n_a, n_x),
-        "W_aa": draw(n_a, n_a),
-        "W_ya": draw(n_y, n_a),
-        "b_a": draw(n_a, 1),
-        "b_y": draw(n_y, 1),
-    }
-
-
-def random_problem(n_x, n_a, n_y, m, seed, T_x=None):
-    """``(parameters, x, a_prev)``: ``x`` is ``(n_x, m, T_x)``, or one step ``(n_x, m)`` if T_x is None."""
-    rng = np.random.default_rng(seed)
-    parameters = random_parameters(n_x, n_a, n_y, rng)
-    x = rng.standard_normal((n_x, m) if T_x is None else (n_x, m, T_x))
-    a_prev = rng.standard_normal((n_a, m))
-    return parameters, x, a_prev
 
 
 def _zeroed(parameters, *names):

@@ -20,15 +20,17 @@ import numpy as np
 from rnncourse.activations import softmax
 from rnncourse.grading.checks import (
     assert_close,
-    assert_returns,
     assert_shape,
     check,
     is_close,
+    random_problem,
 )
-from rnncourse.grading.ch02_rnn_model import random_problem
 from rnncourse.keras_bridge import (
     dense_weights,
     from_keras_sequence,
+    keras_rnn_forward,
+    keras_simple_rnn,
+    keras_softmax_output,
     simple_rnn_weights,
     to_keras_sequence,
 )
@@ -57,19 +59,21 @@ def _assert_gradient_dict(result, names, what):
 # ---- TensorFlow computes the same things ------------------------------------------------
 
 
+def _keras_loss(y, y_hat_keras):
+    """J of the course (a tensor) from Keras-layout predictions: cross-entropy summed over steps, averaged over examples."""
+    import keras
+    import tensorflow as tf
+
+    per_step = keras.losses.categorical_crossentropy(to_keras_sequence(y), y_hat_keras)  # (m, T_x)
+    return tf.reduce_mean(tf.reduce_sum(per_step, axis=1))
+
+
 class _KerasRNN:
     """A Keras ``SimpleRNN`` (+ ``Dense(softmax)``) in float64 that holds the course's parameters."""
 
-    def __init__(self, parameters, m, T_x):
-        import keras
-
-        n_a, n_x = parameters["W_ax"].shape
-        n_y = parameters["W_ya"].shape[0]
-        self.rnn = keras.layers.SimpleRNN(n_a, return_sequences=True, dtype="float64")
-        self.output = keras.layers.Dense(n_y, activation="softmax", dtype="float64")
-        self.rnn.build((m, T_x, n_x))
-        self.output.build((m, T_x, n_a))
-        self.set(parameters)
+    def __init__(self, parameters):
+        self.rnn = keras_simple_rnn(parameters, return_sequences=True)
+        self.output = keras_softmax_output(parameters)
 
     def set(self, parameters):
         self.rnn.set_weights(simple_rnn_weights(parameters))
@@ -80,13 +84,8 @@ class _KerasRNN:
         return [*self.rnn.trainable_variables, *self.output.trainable_variables]
 
     def loss(self, x, a0, y):
-        """J of the course (a tensor): cross-entropy summed over steps, averaged over examples."""
-        import keras
-        import tensorflow as tf
-
-        a = self.rnn(x, initial_state=[a0])
-        per_step = keras.losses.categorical_crossentropy(to_keras_sequence(y), self.output(a))  # (m, T_x)
-        return tf.reduce_mean(tf.reduce_sum(per_step, axis=1))
+        """J of the course (a tensor) for Keras-layout ``x`` and ``a0``."""
+        return _keras_loss(y, self.output(self.rnn(x, initial_state=[a0])))
 
 
 def _course_gradients(keras_gradients):
@@ -102,20 +101,13 @@ def tape_gradients(x, a0, y, parameters):
     """``(J, gradients)`` of the course's loss, from ``tf.GradientTape`` on Keras layers with the same weights."""
     import tensorflow as tf
 
-    model = _KerasRNN(parameters, x.shape[1], x.shape[2])
+    model = _KerasRNN(parameters)
     x_keras, a0_keras = tf.constant(to_keras_sequence(x)), tf.constant(a0.T)
     with tf.GradientTape() as tape:
         tape.watch([x_keras, a0_keras])
         J = model.loss(x_keras, a0_keras, y)
     gradients = tape.gradient(J, [x_keras, a0_keras, *model.variables()])
     return float(J), _course_gradients(gradients)
-
-
-def keras_forward(x, a0, parameters):
-    """``(a, y_hat)`` in the course layout, from the Keras layers."""
-    model = _KerasRNN(parameters, x.shape[1], x.shape[2])
-    a = model.rnn(to_keras_sequence(x), initial_state=[a0.T])
-    return from_keras_sequence(np.asarray(a)), from_keras_sequence(np.asarray(model.output(a)))
 
 
 def caches_of(x, a0, a, parameters):
@@ -129,13 +121,13 @@ def _tape_cell_gradients(x_t, a_prev, parameters, da_next):
     """Gradients of sum(da_next * a_next) for one step of a Keras SimpleRNN: what rnn_cell_backward returns."""
     import tensorflow as tf
 
-    model = _KerasRNN(parameters, x_t.shape[1], 1)
+    rnn = keras_simple_rnn(parameters, return_sequences=True)
     x_keras, a_prev_keras = tf.constant(x_t.T[:, None, :]), tf.constant(a_prev.T)
     with tf.GradientTape() as tape:
         tape.watch([x_keras, a_prev_keras])
-        a_next = model.rnn(x_keras, initial_state=[a_prev_keras])[:, 0, :]
+        a_next = rnn(x_keras, initial_state=[a_prev_keras])[:, 0, :]
         surrogate = tf.reduce_sum(a_next * da_next.T)
-    g = tape.gradient(surrogate, [x_keras, a_prev_keras, *model.rnn.trainable_variables])
+    g = tape.gradient(surrogate, [x_keras, a_prev_keras, *rnn.trainable_variables])
     g = [np.asarray(gradient) for gradient in g]
     expected = {"dx_t": g[0][:, 0, :].T, "da_prev": g[1].T, "dW_ax": g[2].T, "dW_aa": g[3].T, "db_a": g[4][:, None]}
     return np.asarray(a_next).T, expected
@@ -143,18 +135,13 @@ def _tape_cell_gradients(x_t, a_prev, parameters, da_next):
 
 def _output_layer_gradients(a, y, W_ya, b_y):
     """Tape gradients of J with respect to the states a (through the output layer only), W_ya and b_y."""
-    import keras
     import tensorflow as tf
 
-    n_y, n_a = W_ya.shape
-    output = keras.layers.Dense(n_y, activation="softmax", dtype="float64")
-    output.build((None, None, n_a))
-    output.set_weights(dense_weights(W_ya, b_y))
+    output = keras_softmax_output({"W_ya": W_ya, "b_y": b_y})
     a_keras = tf.constant(to_keras_sequence(a))
     with tf.GradientTape() as tape:
         tape.watch(a_keras)
-        per_step = keras.losses.categorical_crossentropy(to_keras_sequence(y), output(a_keras))
-        J = tf.reduce_mean(tf.reduce_sum(per_step, axis=1))
+        J = _keras_loss(y, output(a_keras))
     d_a, d_kernel, d_bias = tape.gradient(J, [a_keras, *output.trainable_variables])
     return from_keras_sequence(np.asarray(d_a)), np.asarray(d_kernel).T, np.asarray(d_bias)[:, None]
 
@@ -283,7 +270,7 @@ def _random_backward_problem(n_x, n_a, n_y, m, T_x, seed):
     """Parameters, x, a0, y and the forward pass (a, y_hat, caches) computed by Keras."""
     parameters, x, a0 = random_problem(n_x, n_a, n_y, m, seed, T_x)
     y = one_hot_targets(n_y, m, T_x, np.random.default_rng(seed + 1))
-    a, y_hat = keras_forward(x, a0, parameters)
+    a, y_hat = keras_rnn_forward(x, a0, parameters)
     return parameters, x, a0, y, a, y_hat, caches_of(x, a0, a, parameters)
 
 
@@ -374,7 +361,7 @@ def check_rnn_backward_matches_tf(rnn_backward, n_x=3, n_a=5, n_y=2, m=4, T_x=6,
     # (J(w + eps v) - J(w - eps v)) / (2 eps) must equal the directional derivative sum(dw * v).
     import tensorflow as tf
 
-    model = _KerasRNN(parameters, m, T_x)
+    model = _KerasRNN(parameters)
     rng = np.random.default_rng(seed + 3)
     arrays = {"dx": x, "da0": a0, **{"d" + key: value for key, value in parameters.items()}}
 

@@ -11,19 +11,20 @@ at a time, so that a failure names the mistake.
 
 import numpy as np
 
-from rnncourse.grading.ch02_rnn_model import random_parameters
 from rnncourse.grading.checks import (
     assert_close,
     assert_count_params,
     assert_shape,
     check,
     is_close,
+    random_parameters,
+    random_problem,
 )
 from rnncourse.keras_bridge import (
-    dense_weights,
     from_keras_sequence,
     keras_rnn_forward,
-    simple_rnn_weights,
+    keras_simple_rnn,
+    keras_softmax_output,
     to_keras_sequence,
 )
 
@@ -34,44 +35,22 @@ ATOL = 1e-8
 # ---- Keras, holding the course's weights -----------------------------------------------
 
 
-def _keras_rnn(parameters, **options):
-    """A float64 SimpleRNN holding ``W_ax``, ``W_aa``, ``b_a``; ``options`` go to the layer."""
-    import keras
-
-    n_a, n_x = parameters["W_ax"].shape
-    rnn = keras.layers.SimpleRNN(n_a, dtype="float64", **options)
-    rnn.build((None, None, n_x))
-    rnn.set_weights(simple_rnn_weights(parameters))
-    return rnn
-
-
-def _keras_output(parameters):
-    """Dense(softmax) holding ``W_ya``, ``b_y``; applied to the last axis, so to one step or to all."""
-    import keras
-
-    n_y, n_a = parameters["W_ya"].shape
-    dense = keras.layers.Dense(n_y, activation="softmax", dtype="float64")
-    dense.build((None, n_a))
-    dense.set_weights(dense_weights(parameters["W_ya"], parameters["b_y"]))
-    return dense
-
-
 def keras_many_to_one(x, a0, parameters):
     """SimpleRNN(return_sequences=False) + Dense: the prediction from a^<T_x>, shape (n_y, m)."""
-    a_last = _keras_rnn(parameters)(to_keras_sequence(x), initial_state=[a0.T])
-    return np.asarray(_keras_output(parameters)(a_last)).T
+    a_last = keras_simple_rnn(parameters)(to_keras_sequence(x), initial_state=[a0.T])
+    return np.asarray(keras_softmax_output(parameters)(a_last)).T
 
 
 def keras_encoder_decoder(x, a0, encoder, decoder, x_dec):
     """The encoder's state (``return_state=True``) is the decoder's ``initial_state``; (n_y, m, T_y)."""
-    _, a_enc = _keras_rnn(encoder, return_state=True)(to_keras_sequence(x), initial_state=[a0.T])
-    a_dec = _keras_rnn(decoder, return_sequences=True)(to_keras_sequence(x_dec), initial_state=[a_enc])
-    return from_keras_sequence(np.asarray(_keras_output(decoder)(a_dec)))
+    _, a_enc = keras_simple_rnn(encoder, return_state=True)(to_keras_sequence(x), initial_state=[a0.T])
+    a_dec = keras_simple_rnn(decoder, return_sequences=True)(to_keras_sequence(x_dec), initial_state=[a_enc])
+    return from_keras_sequence(np.asarray(keras_softmax_output(decoder)(a_dec)))
 
 
 def keras_one_to_many(x, a0, parameters, T_y):
     """Keras runs one step at a time (``return_state=True``); each prediction is the next input."""
-    rnn, output = _keras_rnn(parameters, return_state=True), _keras_output(parameters)
+    rnn, output = keras_simple_rnn(parameters, return_state=True), keras_softmax_output(parameters)
     x_t, a_t, y_hat = x.T[:, None, :], a0.T, []
     for _ in range(T_y):
         _, a_t = rnn(x_t, initial_state=[a_t])
@@ -94,13 +73,6 @@ def _keras_every_step_from(x, a_start, parameters):
 # ---- the problems ----------------------------------------------------------------------
 
 
-def random_problem(n_x, n_a, n_y, m, T_x, seed):
-    """``(parameters, x, a0)`` with ``x`` of shape ``(n_x, m, T_x)`` and ``a0`` of shape ``(n_a, m)``."""
-    rng = np.random.default_rng(seed)
-    parameters = random_parameters(n_x, n_a, n_y, rng)
-    return parameters, rng.standard_normal((n_x, m, T_x)), rng.standard_normal((n_a, m))
-
-
 def _no_state_hint(what, y_hat, x, parameters, n_a):
     if is_close(y_hat, what(x, np.zeros((n_a, x.shape[1])), parameters)):
         raise AssertionError("The result is what you get from a^<0> = 0: start from the given a0.")
@@ -108,7 +80,7 @@ def _no_state_hint(what, y_hat, x, parameters, n_a):
 
 @check("many_to_many")
 def check_many_to_many(many_to_many, n_x=3, n_a=5, n_y=4, m=2, T_x=6, seed=40):
-    parameters, x, a0 = random_problem(n_x, n_a, n_y, m, T_x, seed)
+    parameters, x, a0 = random_problem(n_x, n_a, n_y, m, seed, T_x)
     y_hat = many_to_many(x, a0, parameters)
 
     if np.ndim(y_hat) == 2:
@@ -132,7 +104,7 @@ def check_many_to_many(many_to_many, n_x=3, n_a=5, n_y=4, m=2, T_x=6, seed=40):
 
 @check("many_to_one")
 def check_many_to_one(many_to_one, n_x=3, n_a=5, n_y=5, m=4, T_x=7, seed=41):
-    parameters, x, a0 = random_problem(n_x, n_a, n_y, m, T_x, seed)
+    parameters, x, a0 = random_problem(n_x, n_a, n_y, m, seed, T_x)
     y_hat = many_to_one(x, a0, parameters)
 
     if np.ndim(y_hat) == 3:

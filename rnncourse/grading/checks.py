@@ -1,4 +1,4 @@
-"""Assertions shared by the checks of every chapter."""
+"""Assertions shared by the checks of every chapter, and the random RNN problems they check on."""
 
 import contextlib
 import functools
@@ -70,3 +70,30 @@ def _describe(value):
     if isinstance(value, (tuple, list)):
         return f"a {type(value).__name__} of {len(value)} items"
     return f"a {type(value).__name__}"
+
+
+# ---- random problems for the RNN of chapter 2 ----------------------------------------
+
+
+def random_parameters(n_x, n_a, n_y, rng):
+    """``W_ax``, ``W_aa``, ``W_ya``, ``b_a``, ``b_y`` drawn from N(0, 0.5^2) with the generator ``rng``."""
+    # Scaled so that tanh does not saturate: sigmoid and tanh then give clearly different states.
+    def draw(*shape):
+        return 0.5 * rng.standard_normal(shape)
+
+    return {
+        "W_ax": draw(n_a, n_x),
+        "W_aa": draw(n_a, n_a),
+        "W_ya": draw(n_y, n_a),
+        "b_a": draw(n_a, 1),
+        "b_y": draw(n_y, 1),
+    }
+
+
+def random_problem(n_x, n_a, n_y, m, seed, T_x=None):
+    """``(parameters, x, a_prev)``: ``x`` is ``(n_x, m, T_x)``, or one step ``(n_x, m)`` if T_x is None."""
+    rng = np.random.default_rng(seed)
+    parameters = random_parameters(n_x, n_a, n_y, rng)
+    x = rng.standard_normal((n_x, m) if T_x is None else (n_x, m, T_x))
+    a_prev = rng.standard_normal((n_a, m))
+    return parameters, x, a_prev
