@@ -9,6 +9,8 @@ from autograder.course import EXERCISES, SOLUTIONS, assignments, is_test_cell, n
 from autograder import source
 from autograder.generate import generate
 
+pytestmark = pytest.mark.slow  # nbgrader generates every exercise again
+
 ASSIGNMENTS = assignments()
 
 
