@@ -6,8 +6,8 @@ from each chapter page into its exercise notebook.
   with no network.
 - Source maps (*.map) of the theme are not copied into the site: browsers only
   fetch them for their developer tools.
-- The scripts of sphinx-thebe are left out of the pages: the site has no live
-  code, and Jupyter Book added its settings twice on a rebuild (a console
+- Each script is loaded once, and those of sphinx-thebe not at all: the site
+  has no live code, and Jupyter Book added their settings twice (a console
   error, "THEBE_JS_URL has already been declared").
 - The References list labels each work as the text cites it ("Cho et al.
   2014"), where the default alpha labels ([Cho21] for Chollet 2021 beside
@@ -96,12 +96,21 @@ def drop_source_maps(app, exception):
             source_map.unlink()
 
 
-def drop_thebe_scripts(app, pagename, templatename, context, doctree):
+def tidy_page_scripts(app, pagename, templatename, context, doctree):
+    """Each script once (Jupyter Book's set-up adds the extensions' scripts
+    twice), none of sphinx-thebe's; and the colour mode "auto" when the theme
+    leaves it empty (its script then logs "Got invalid theme mode")."""
     def is_thebe(script):
         return "thebe" in (script.filename or "") or "THEBE_JS_URL" in script.attributes.get("body", "")
 
     if "script_files" in context:
-        context["script_files"] = [script for script in context["script_files"] if not is_thebe(script)]
+        unique = {}
+        for script in context["script_files"]:
+            if not is_thebe(script):
+                unique.setdefault((script.filename, script.attributes.get("body")), script)
+        context["script_files"] = list(unique.values())
+    if not context.get("default_mode"):
+        context["default_mode"] = "auto"
 
 
 def caption_as_alt_text(app, doctree):
@@ -184,7 +193,7 @@ def setup(app):
     app.add_directive("exercise-notebook", ExerciseNotebook)
     app.connect("config-inited", use_local_mathjax)
     app.connect("doctree-read", caption_as_alt_text)
-    app.connect("html-page-context", drop_thebe_scripts)
+    app.connect("html-page-context", tidy_page_scripts, priority=900)
     app.connect("build-finished", copy_mathjax)
     app.connect("build-finished", drop_source_maps)
     app.add_css_file("course_site.css")

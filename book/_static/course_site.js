@@ -30,6 +30,8 @@ function wholeFormulasOnly(text) {
 }
 
 function typeset(element) {
+  // Sphinx's MathJax settings only look inside elements of these classes.
+  element.classList.add("mathjax_process");
   if (window.MathJax && MathJax.startup) {
     MathJax.startup.promise.then(() => MathJax.typesetPromise([element]));
   }
@@ -42,12 +44,10 @@ document.addEventListener("DOMContentLoaded", () => {
     for (const mutation of mutations) {
       for (const node of mutation.addedNodes) {
         if (node.nodeType !== 1 || node.closest("mjx-container")) continue;
-        if (node.matches("p.context")) {
-          node.textContent = wholeFormulasOnly(node.textContent);
-          typeset(node);
-        } else if (node.matches("li")) {
-          typeset(node.querySelector("a") || node);
+        for (const summary of node.matches("p.context") ? [node] : node.querySelectorAll("p.context")) {
+          summary.textContent = wholeFormulasOnly(summary.textContent);
         }
+        if (node.matches("li, p.context")) typeset(node);
       }
     }
   }).observe(results, { childList: true, subtree: true });
