@@ -1,6 +1,32 @@
-"""Test-suite settings shared by every test file."""
+"""Fixtures and settings shared by several test files."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory):
+    """One build of the website per test session, from scratch, into a temporary
+    folder (book/_build is left alone). test_book checks the build, test_browser
+    reads the site: building it once saves about five minutes. With BOOK_HTML
+    set to a built site (book/_build/html after `make book`), that site is
+    used instead, to rerun the browser tests quickly."""
+    if os.environ.get("BOOK_HTML"):
+        return subprocess.CompletedProcess([], 0, "", ""), Path(os.environ["BOOK_HTML"])
+    output = tmp_path_factory.mktemp("book")
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    result = subprocess.run(
+        [str(jupyter_book), "build", str(ROOT / "book"), "--path-output", str(output),
+         "--warningiserror", "--keep-going"],
+        capture_output=True, text=True, env={**os.environ, "PATH": f"{jupyter_book.parent}{os.pathsep}{os.environ['PATH']}"},
+    )
+    return result, output / "_build" / "html"
 
 
 def pytest_collection_modifyitems(items):

@@ -1,28 +1,15 @@
 """The website builds with no warning, runs its pages, and shows the chapter."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from autograder.grade import NOTEBOOK_TIMEOUT
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
 
-
-def test_book_builds_without_warnings(tmp_path):
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    result = subprocess.run(
-        [str(jupyter_book), "build", str(ROOT / "book"), "--path-output", str(tmp_path),
-         "--warningiserror", "--keep-going"],
-        capture_output=True, text=True, env={**os.environ, "PATH": f"{jupyter_book.parent}{os.pathsep}{os.environ['PATH']}"},
-    )
+def test_book_builds_without_warnings(built_book):
+    result, html = built_book
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
-    html = tmp_path / "_build" / "html"
     page = (html / "ch02_rnn_model.html").read_text()
     assert "The recurrent neural network model" in page
     assert "440" in page, "the SimpleRNN(20) parameter count, computed on the page"
@@ -43,3 +30,7 @@ def test_book_builds_without_warnings(tmp_path):
     rules = (html / "assignments.html").read_text()
     assert "hidden tests" in rules
     assert f'<span class="pasted-text">{NOTEBOOK_TIMEOUT // 60}</span> minutes' in rules, "limits come from the grader"
+    # Each chapter page offers its exercise notebook as a download.
+    for name in expected:
+        chapter = (html / f"{name}.html").read_text()
+        assert 'class="reference download internal"' in chapter and ".ipynb" in chapter, name
