@@ -235,7 +235,5 @@ def test_search_finds_pages_and_renders_their_maths(site, browser):
         visit.close()
     assert results > 0
     assert not (visit.outside or visit.errors or visit.failed)
-    if facts["rawTex"]:
-        # Known gap: course_site.js does not yet get MathJax to typeset the
-        # summaries that Sphinx's search writes into the page.
-        pytest.xfail(f"raw TeX left in search summaries: {facts['rawTex'][:2]}")
+    assert not facts["rawTex"], f"raw TeX left in search summaries: {facts['rawTex'][:2]}"
+    assert facts["equations"] > 0, "the summaries quote equations, typeset by MathJax"

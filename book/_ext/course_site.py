@@ -33,6 +33,7 @@ from pybtex.style.formatting.alpha import Style as AlphaStyle
 from pybtex.style.labels import BaseLabelStyle
 from docutils.parsers.rst import directives
 from sphinx import addnodes
+from sphinx.ext.mathjax import install_mathjax
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.fileutil import copy_asset
 
@@ -186,6 +187,19 @@ class ExerciseNotebook(SphinxDirective):
         return [box]
 
 
+def mathjax_on_search_page(app, pagename, templatename, context, doctree):
+    """Search results quote the pages' TeX, but Sphinx loads MathJax only on pages
+    that have equations of their own: load it on the search page too."""
+    if pagename != "search":
+        return
+    policy = app.registry.html_assets_policy
+    app.registry.html_assets_policy = "always"
+    try:
+        install_mathjax(app, pagename, templatename, context, doctree)
+    finally:
+        app.registry.html_assets_policy = policy
+
+
 def setup(app):
     register_plugin("pybtex.style.labels", "course_author_year", AuthorYearLabels)
     register_plugin("pybtex.style.formatting", "course_author_year", AuthorYearStyle)
@@ -193,6 +207,7 @@ def setup(app):
     app.add_directive("exercise-notebook", ExerciseNotebook)
     app.connect("config-inited", use_local_mathjax)
     app.connect("doctree-read", caption_as_alt_text)
+    app.connect("html-page-context", mathjax_on_search_page)
     app.connect("html-page-context", tidy_page_scripts, priority=900)
     app.connect("build-finished", copy_mathjax)
     app.connect("build-finished", drop_source_maps)
