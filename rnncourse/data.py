@@ -1,4 +1,4 @@
-"""Data sets of the course: the real ones (sunspots, IMDB reviews) and Fibonacci toys.
+"""Data sets of the course: the real ones (sunspots, IMDB reviews), Fibonacci toys, and a long-range task.
 
 Real data files are looked up first in the folder named by the environment
 variable ``RNNCOURSE_DATA`` (for offline machines), then downloaded once from
@@ -287,3 +287,71 @@ def fibonacci_windows(
         cuts[:, -1].astype(np.float32),
         scale.astype(np.float32),
     )
+
+
+# --------------------------------------------------------------------------
+# A long-range task: subject-verb agreement ("The cat ... was", "The cats ... were")
+
+# Each noun with its plural. The number of the subject is the only thing that decides the verb.
+AGREEMENT_NOUNS = (
+    ("cat", "cats"), ("dog", "dogs"), ("bird", "birds"), ("child", "children"),
+    ("mouse", "mice"), ("man", "men"), ("woman", "women"), ("horse", "horses"),
+)
+# Words that say nothing about the number of the subject (no nouns with a plural, no verbs
+# that agree). Drawn independently of the subject, so only a memory of the subject helps.
+AGREEMENT_FILLERS = (
+    "which", "already", "ate", "slept", "in", "on", "the", "a", "sun", "garden", "after", "lunch",
+    "very", "quietly", "and", "then", "happily", "near", "old", "red", "with", "some", "food", "today",
+)
+AGREEMENT_VERBS = ("was", "were")  # label 0: singular subject, label 1: plural subject
+PAD = "<pad>"
+# Token ids: 0 is padding (for chapters that pad sentences of different lengths), then
+# "the", the singular nouns, the plural nouns, the fillers and the two verbs.
+AGREEMENT_VOCABULARY = (
+    PAD, "The", *(singular for singular, _ in AGREEMENT_NOUNS), *(plural for _, plural in AGREEMENT_NOUNS),
+    *AGREEMENT_FILLERS, *AGREEMENT_VERBS,
+)
+_AGREEMENT_IDS = {word: index for index, word in enumerate(AGREEMENT_VOCABULARY)}
+
+
+def agreement_task(
+    n_examples: int, lag: int, seed: int | np.random.Generator | None = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sentences "The <noun> w_1 ... w_lag" whose next word, "was" or "were", depends on the noun.
+
+    The subject is "The" followed by one of ``AGREEMENT_NOUNS``, singular or
+    plural with equal probability; then come ``lag`` words drawn uniformly and
+    independently from ``AGREEMENT_FILLERS``, none of which tells the number.
+    The label is the verb that agrees with the subject: 0 for "was", 1 for
+    "were". So the answer depends only on the word ``lag + 1`` steps before
+    the verb: with ``lag`` = 0 the noun comes last; the larger the lag, the
+    longer a recurrent network must remember it. The trivial baseline (the
+    most frequent label) is right half of the time.
+
+    Returns ``(X, y)``: token ids (int32) of shape ``(n_examples, lag + 2)``
+    (indices into ``AGREEMENT_VOCABULARY``, never 0) and labels (int32) of
+    shape ``(n_examples,)``. ``seed`` is an int or a NumPy Generator.
+    """
+    if isinstance(n_examples, bool) or not isinstance(n_examples, (int, np.integer)) or n_examples < 1:
+        raise ValueError(f"n_examples must be an integer >= 1, got {n_examples!r}")
+    if isinstance(lag, bool) or not isinstance(lag, (int, np.integer)) or lag < 0:
+        raise ValueError(f"lag must be an integer >= 0 (words between the noun and the verb), got {lag!r}")
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, size=n_examples)
+    noun = rng.integers(0, len(AGREEMENT_NOUNS), size=n_examples)
+    fillers = np.array([_AGREEMENT_IDS[word] for word in AGREEMENT_FILLERS])
+
+    X = np.empty((n_examples, lag + 2), dtype=np.int32)
+    X[:, 0] = _AGREEMENT_IDS["The"]
+    # Singular nouns follow "The" in the vocabulary, the plural ones follow them.
+    X[:, 1] = 2 + noun + y * len(AGREEMENT_NOUNS)
+    X[:, 2:] = fillers[rng.integers(0, len(fillers), size=(n_examples, lag))]
+    return X, y.astype(np.int32)
+
+
+def agreement_sentence(tokens, label=None) -> str:
+    """The words of one row of ``agreement_task``, and the verb if ``label`` is given."""
+    words = [AGREEMENT_VOCABULARY[int(token)] for token in tokens if int(token) != 0]
+    if label is not None:
+        words.append(AGREEMENT_VERBS[int(label)])
+    return " ".join(words)

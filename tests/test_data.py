@@ -272,3 +272,71 @@ def test_fibonacci_windows_rejects_bad_arguments():
         fibonacci_windows(5, 4, n_terms=4)
     with pytest.raises(ValueError):
         fibonacci_windows(5, 4, seed_range=0)
+
+
+# --------------------------------------------------------------------------
+# The agreement task (chapter 6, reused by chapters 7-8)
+
+NOUN_IDS = {data.AGREEMENT_VOCABULARY.index(word): number
+            for pair in data.AGREEMENT_NOUNS for number, word in enumerate(pair)}
+FILLER_IDS = {data.AGREEMENT_VOCABULARY.index(word) for word in data.AGREEMENT_FILLERS}
+
+
+def test_agreement_vocabulary_has_unique_words_and_padding_first():
+    vocabulary = data.AGREEMENT_VOCABULARY
+    assert len(set(vocabulary)) == len(vocabulary)
+    assert vocabulary[0] == data.PAD
+    # No filler is a noun or a verb: nothing but the subject tells its number.
+    nouns = {word for pair in data.AGREEMENT_NOUNS for word in pair}
+    assert not (set(data.AGREEMENT_FILLERS) & (nouns | set(data.AGREEMENT_VERBS)))
+
+
+@pytest.mark.parametrize("lag", [0, 1, 7, 40])
+def test_agreement_task_layout_and_labels(lag):
+    X, y = data.agreement_task(500, lag, seed=3)
+    assert X.shape == (500, lag + 2) and y.shape == (500,)
+    assert X.dtype == np.int32 and y.dtype == np.int32
+    assert np.all(X[:, 0] == data.AGREEMENT_VOCABULARY.index("The"))
+    # The label is the number of the noun right after "The", lag + 1 words before the verb.
+    np.testing.assert_array_equal(y, [NOUN_IDS[token] for token in X[:, 1]])
+    assert set(np.unique(X[:, 2:])) <= FILLER_IDS
+    assert np.all(X > 0), "token 0 is kept for padding"
+
+
+def test_agreement_task_is_balanced_and_fillers_do_not_tell_the_label():
+    X, y = data.agreement_task(20_000, 5, seed=0)
+    assert abs(y.mean() - 0.5) < 0.02
+    assert set(np.unique(X[:, 1])) == set(NOUN_IDS)
+    # The fillers of singular and plural sentences have the same distribution.
+    counts = [np.bincount(X[y == label, 2:].ravel(), minlength=len(data.AGREEMENT_VOCABULARY)) for label in (0, 1)]
+    shares = [c / c.sum() for c in counts]
+    assert np.max(np.abs(shares[0] - shares[1])) < 0.01
+    assert np.all(shares[0][sorted(FILLER_IDS)] > 0.03)  # every filler is used (1/24 each)
+
+
+def test_agreement_task_deterministic_and_seeded():
+    X1, y1 = data.agreement_task(50, 4, seed=1)
+    X2, y2 = data.agreement_task(50, 4, seed=1)
+    X3, _ = data.agreement_task(50, 4, seed=2)
+    np.testing.assert_array_equal(X1, X2)
+    np.testing.assert_array_equal(y1, y2)
+    assert not np.array_equal(X1, X3)
+    rng = np.random.default_rng(5)
+    first, _ = data.agreement_task(10, 3, seed=rng)
+    second, _ = data.agreement_task(10, 3, seed=rng)
+    assert not np.array_equal(first, second), "a Generator is consumed, not reseeded"
+
+
+def test_agreement_sentence_reads_the_tokens():
+    X, y = data.agreement_task(1, 2, seed=0)
+    words = data.agreement_sentence(X[0], y[0]).split()
+    assert words[0] == "The" and len(words) == 5
+    assert words[-1] == ("was", "were")[y[0]]
+    assert data.agreement_sentence([0, *X[0]]) == " ".join(words[:-1]), "padding is skipped"
+
+
+@pytest.mark.parametrize("kwargs", [dict(n_examples=0, lag=3), dict(n_examples=5, lag=-1),
+                                    dict(n_examples=5, lag=2.5), dict(n_examples=True, lag=3)])
+def test_agreement_task_rejects_bad_arguments(kwargs):
+    with pytest.raises(ValueError):
+        data.agreement_task(**kwargs)
