@@ -467,7 +467,7 @@ def judge_windowed_dataset(data, series, window_size, batch_size, shuffle_buffer
     # A full shuffle falls short of a third of its reach in fewer than 1 pass in 20,000 (simulated).
     enough = (min(shuffle_buffer, n_windows) - 1) // 3
     assert early >= enough, (
-        f"In {len(seeds)} passes no window came out more than {early} places before its turn; with a buffer of "
+        f"In {len(seeds)} passes no window came out more than {early} place{'s' * (early != 1)} before its turn; with a buffer of "
         f"shuffle_buffer = {shuffle_buffer} windows they move much further: the shuffle ignores shuffle_buffer "
         "(use dataset.shuffle(shuffle_buffer)).")
 
