@@ -65,12 +65,23 @@ def diagnose(name, actual, expected, problem, mistakes=(), atol=1e-8, hint=""):
     """
     from rnncourse.grading.checks import assert_close, is_close
 
-    if is_close(actual, expected, atol=atol, rtol=atol):
+    def same(value, reference):  # text (tokens, words) is compared exactly, numbers within atol
+        if _is_text(value) or _is_text(reference):
+            return value == reference
+        return is_close(value, reference, atol=atol, rtol=atol)
+
+    if same(actual, expected):
         return
     for mistake in mistakes:
-        if is_close(actual, mistake.wrong(problem), atol=atol, rtol=atol):
+        if same(actual, mistake.wrong(problem)):
             raise AssertionError(f"`{name}` is wrong: {mistake.hint}")
+    if _is_text(actual) or _is_text(expected):
+        raise AssertionError(f"`{name}` is {actual!r}, expected {expected!r}. {hint}".strip())
     assert_close(name, actual, expected, atol=atol, rtol=atol, hint=hint)
+
+
+def _is_text(value):
+    return isinstance(value, str) or (isinstance(value, list) and any(isinstance(item, str) for item in value))
 
 
 # ---- stand-ins: test one function with a known version of the one it calls ------------------
