@@ -426,7 +426,7 @@ def collect_train_step(train_step, kind, learning_rate, seed):
     optimizer = keras.optimizers.SGD(learning_rate=learning_rate)
     loss = train_step(model, optimizer, loss_fn, x, y)
     return {"loss": None if loss is None else _plain(loss), "iterations": int(optimizer.iterations),
-            "after": [np.array(v) for v in model.trainable_variables],
+            "after": [v.numpy() for v in model.trainable_variables],
             "paths": [v.path for v in model.trainable_variables]}
 
 
@@ -439,7 +439,7 @@ def judge_train_step(data, kind, learning_rate, seed):
 
     model, loss_fn, x, y = _problem_for_step(kind, seed)
     variables = model.trainable_variables
-    before = [np.array(v) for v in variables]
+    before = [v.numpy() for v in variables]
     with tf.GradientTape() as tape:
         y_pred = model(x, training=True)
         J = loss_fn(y, y_pred)
