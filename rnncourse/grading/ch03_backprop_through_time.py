@@ -1,16 +1,14 @@
 """Checks for chapter 3: backpropagation through time in NumPy, and custom training with GradientTape.
 
-The loss of the course (chapter 3) is the cross-entropy of the softmax outputs,
-summed over the time steps and averaged over the ``m`` examples:
-
-    J = (1/m) * sum_i sum_t ( -sum_k y_k^(i)<t> log y_hat_k^(i)<t> )
-
-Expected values come from TensorFlow: the loss from
-``keras.losses.categorical_crossentropy``, the gradients from ``tf.GradientTape``
-on a Keras ``SimpleRNN`` + ``Dense(softmax)`` holding the same weights (float64),
-and a numerical gradient check (central differences of the Keras loss along
-random directions) confirms them independently. Where a probe isolates one term
-of the backward pass, a failure names that term.
+Each check is a ``Check(title, collect, judge)`` (see ``question.py``): ``collect``
+runs the student's code on a case and returns plain data, ``judge`` compares
+them with TensorFlow: the loss with ``given.course_loss`` (Keras'
+categorical cross-entropy, summed over the steps and averaged over the
+examples), the gradients with ``tf.GradientTape`` on a Keras ``SimpleRNN`` +
+``Dense(softmax)`` holding the same weights (float64), confirmed by a numerical
+gradient check. Loops are checked with a stand-in for the function they call
+(``question.stand_in``), so that a bug in that function is not charged twice;
+likely mistakes are tables of ``Mistake`` (``question.diagnose``).
 """
 
 import math
@@ -18,13 +16,10 @@ import math
 import numpy as np
 
 from rnncourse.activations import softmax
-from rnncourse.grading.checks import (
-    assert_close,
-    assert_shape,
-    check,
-    is_close,
-    random_problem,
-)
+from rnncourse.cells import random_problem
+from rnncourse.given import caches_of, course_loss, fibonacci_model, keras_course_loss, one_hot_targets
+from rnncourse.grading.checks import assert_close, assert_shape
+from rnncourse.grading.question import Check, Mistake, Recorder, diagnose, stand_in
 from rnncourse.keras_bridge import (
     dense_weights,
     from_keras_sequence,
@@ -40,32 +35,39 @@ ATOL = 1e-8
 # Central differences with step EPSILON are exact to about 1e-9 here: a relative tolerance of 1e-6.
 EPSILON = 1e-6
 NUMERICAL_RTOL = 1e-6
+# Keras models train in float32.
+FLOAT32_TOL = 1e-5
 
 CELL_GRADIENTS = ("dx_t", "da_prev", "dW_ax", "dW_aa", "db_a")
 GRADIENTS = ("dx", "da0", "dW_ax", "dW_aa", "db_a", "dW_ya", "db_y")
 
 
-def one_hot_targets(n_y, m, T_x, rng):
-    """Random one-hot targets ``y`` of shape (n_y, m, T_x): one true class per example and step."""
-    return np.eye(n_y)[:, rng.integers(0, n_y, size=(m, T_x))]
+def _plain(value):
+    """A student's number or array as a float array, or the name of its type when it is neither."""
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return type(value).__name__
 
 
-def _assert_gradient_dict(result, names, what):
-    assert isinstance(result, dict), f"{what} should return a dictionary of gradients, got a {type(result).__name__}."
-    missing = [name for name in names if name not in result]
-    assert not missing, f"The gradients returned by {what} lack the keys {missing}; expected keys {list(names)}."
+def _gradients_data(result, names):
+    """The arrays of a returned dictionary of gradients, and what is missing from it."""
+    if not isinstance(result, dict):
+        return {"type": type(result).__name__}
+    return {"type": "dict", "missing": [name for name in names if name not in result],
+            "gradients": {name: _plain(result[name]) for name in names if name in result}}
+
+
+def _gradients(data, names, what):
+    assert data["type"] == "dict", f"{what} should return a dictionary of gradients, got a {data['type']}."
+    assert not data["missing"], (
+        f"The gradients returned by {what} lack the keys {data['missing']}; expected keys {list(names)}.")
+    for name, value in data["gradients"].items():
+        assert not isinstance(value, str), f"{what} returned a {value} as {name}, not an array."
+    return data["gradients"]
 
 
 # ---- TensorFlow computes the same things ------------------------------------------------
-
-
-def _keras_loss(y, y_hat_keras):
-    """J of the course (a tensor) from Keras-layout predictions: cross-entropy summed over steps, averaged over examples."""
-    import keras
-    import tensorflow as tf
-
-    per_step = keras.losses.categorical_crossentropy(to_keras_sequence(y), y_hat_keras)  # (m, T_x)
-    return tf.reduce_mean(tf.reduce_sum(per_step, axis=1))
 
 
 class _KerasRNN:
@@ -85,7 +87,7 @@ class _KerasRNN:
 
     def loss(self, x, a0, y):
         """J of the course (a tensor) for Keras-layout ``x`` and ``a0``."""
-        return _keras_loss(y, self.output(self.rnn(x, initial_state=[a0])))
+        return keras_course_loss(to_keras_sequence(y), self.output(self.rnn(x, initial_state=[a0])))
 
 
 def _course_gradients(keras_gradients):
@@ -110,13 +112,6 @@ def tape_gradients(x, a0, y, parameters):
     return float(J), _course_gradients(gradients)
 
 
-def caches_of(x, a0, a, parameters):
-    """The caches of the forward pass, in the format of chapter 2, built from the states ``a``."""
-    T_x = x.shape[2]
-    a_prev = [a0] + [a[:, :, t - 1] for t in range(1, T_x)]
-    return [(a[:, :, t], a_prev[t], x[:, :, t], parameters) for t in range(T_x)], x
-
-
 def _tape_cell_gradients(x_t, a_prev, parameters, da_next):
     """Gradients of sum(da_next * a_next) for one step of a Keras SimpleRNN: what rnn_cell_backward returns."""
     import tensorflow as tf
@@ -127,10 +122,8 @@ def _tape_cell_gradients(x_t, a_prev, parameters, da_next):
         tape.watch([x_keras, a_prev_keras])
         a_next = rnn(x_keras, initial_state=[a_prev_keras])[:, 0, :]
         surrogate = tf.reduce_sum(a_next * da_next.T)
-    g = tape.gradient(surrogate, [x_keras, a_prev_keras, *rnn.trainable_variables])
-    g = [np.asarray(gradient) for gradient in g]
-    expected = {"dx_t": g[0][:, 0, :].T, "da_prev": g[1].T, "dW_ax": g[2].T, "dW_aa": g[3].T, "db_a": g[4][:, None]}
-    return np.asarray(a_next).T, expected
+    g = [np.asarray(gradient) for gradient in tape.gradient(surrogate, [x_keras, a_prev_keras, *rnn.trainable_variables])]
+    return {"dx_t": g[0][:, 0, :].T, "da_prev": g[1].T, "dW_ax": g[2].T, "dW_aa": g[3].T, "db_a": g[4][:, None]}
 
 
 def _output_layer_gradients(a, y, W_ya, b_y):
@@ -141,132 +134,123 @@ def _output_layer_gradients(a, y, W_ya, b_y):
     a_keras = tf.constant(to_keras_sequence(a))
     with tf.GradientTape() as tape:
         tape.watch(a_keras)
-        J = _keras_loss(y, output(a_keras))
+        J = keras_course_loss(to_keras_sequence(y), output(a_keras))
     d_a, d_kernel, d_bias = tape.gradient(J, [a_keras, *output.trainable_variables])
     return from_keras_sequence(np.asarray(d_a)), np.asarray(d_kernel).T, np.asarray(d_bias)[:, None]
 
 
-# ---- The loss ----------------------------------------------------------------------------
+# ---- 1.1 The loss -------------------------------------------------------------------------
 
 
-@check("rnn_loss")
-def check_rnn_loss(rnn_loss, n_y=4, m=10, T_x=6, seed=1):
-    import keras
-
+def _loss_problem(n_y, m, T_x, seed):
     rng = np.random.default_rng(seed)
     y_hat = softmax(rng.standard_normal((n_y, m, T_x)))
-    y = one_hot_targets(n_y, m, T_x, rng)
+    return y_hat, one_hot_targets(n_y, m, T_x, rng)
 
-    J = rnn_loss(y_hat, y)
+
+def collect_rnn_loss(rnn_loss, n_y, m, T_x, seed):
+    y_hat, y = _loss_problem(n_y, m, T_x, seed)
+    return {"J": _plain(rnn_loss(y_hat, y))}
+
+
+LOSS_MISTAKES = [
+    Mistake("the loss is negative: it is -sum(y * log(y_hat)), with a minus sign.",
+            lambda p: -course_loss(p["y"], p["y_hat"])),
+    Mistake("the loss is averaged over the T_x time steps: L is the sum over t of L^<t>.",
+            lambda p: course_loss(p["y"], p["y_hat"]) / p["y"].shape[2]),
+    Mistake("the loss is summed over the m examples: this course averages over them (divide by m).",
+            lambda p: course_loss(p["y"], p["y_hat"]) * p["y"].shape[1]),
+    Mistake("the loss adds -(1 - y) log(1 - y_hat), the sigmoid (binary) loss. "
+            "For a softmax over n_y classes, L^<t> = -sum_k y_k log y_hat_k.",
+            lambda p: course_loss(p["y"], p["y_hat"]) - np.sum((1 - p["y"]) * np.log(1 - p["y_hat"])) / p["y"].shape[1]),
+    Mistake("the loss takes the log of every class: multiply by y, so that only the true class counts.",
+            lambda p: -np.sum(np.log(p["y_hat"])) / p["y"].shape[1]),
+]
+
+
+def judge_rnn_loss(data, n_y, m, T_x, seed):
+    y_hat, y = _loss_problem(n_y, m, T_x, seed)
+    J = data["J"]
+    assert not isinstance(J, str), f"rnn_loss should return a number, got a {J}."
     assert np.ndim(J) == 0, f"rnn_loss should return one number (the loss of the batch), got shape {np.shape(J)}."
-    J = float(J)
-    per_step = np.asarray(keras.losses.categorical_crossentropy(to_keras_sequence(y), to_keras_sequence(y_hat)))
-    expected = per_step.sum(axis=1).mean()  # (m, T_x): sum over the steps, mean over the examples
-
-    if np.isclose(J, -expected):
-        raise AssertionError("The loss is negative: it is -sum(y * log(y_hat)), with a minus sign.")
-    if T_x > 1 and np.isclose(J, expected / T_x):
-        raise AssertionError(f"The loss is averaged over the T_x = {T_x} time steps: L is the sum over t of L^<t>.")
-    if m > 1 and np.isclose(J, expected * m):
-        raise AssertionError(f"The loss is summed over the m = {m} examples: this course averages over them (divide by m).")
-    binary_extra = -np.sum((1 - y) * np.log(1 - y_hat)) / m
-    if np.isclose(J, expected + binary_extra):
-        raise AssertionError("The loss adds -(1 - y) log(1 - y_hat): that is the sigmoid (binary) loss. "
-                             "For a softmax over n_y classes, L^<t> = -sum_k y_k log y_hat_k.")
-    if np.isclose(J, -np.sum(np.log(y_hat)) / m):
-        raise AssertionError("The loss takes the log of every class: multiply by y, so that only the true class counts.")
-    assert_close("the loss", J, expected, ATOL,
-                 hint="J = -(1/m) * sum over examples, steps and classes of y * log(y_hat) (Keras categorical_crossentropy).")
+    diagnose("rnn_loss", J, course_loss(y, y_hat), {"y": y, "y_hat": y_hat}, LOSS_MISTAKES, ATOL,
+             "J = -(1/m) * sum over examples, steps and classes of y * log(y_hat) (Keras categorical_crossentropy).")
 
 
-# ---- One step backward ------------------------------------------------------------------
+rnn_loss = Check("rnn_loss", collect_rnn_loss, judge_rnn_loss)
 
 
-@check("rnn_cell_backward")
-def check_rnn_cell_backward(rnn_cell_backward, n_x=3, n_a=5, n_y=2, m=4, seed=1):
+# ---- 1.2 One step backward ----------------------------------------------------------------
+
+
+def _cell_problem(n_x, n_a, n_y, m, seed):
+    """(parameters, x_t, a_prev, a_next, da_next): one step, its state computed by Keras."""
     parameters, x_t, a_prev = random_problem(n_x, n_a, n_y, m, seed)
     da_next = np.random.default_rng(seed + 1).standard_normal((n_a, m))
-    a_next, expected = _tape_cell_gradients(x_t, a_prev, parameters, da_next)
-    cache = (a_next, a_prev, x_t, parameters)
+    a_next = keras_rnn_forward(x_t[:, :, None], a_prev, parameters)[0][:, :, 0]
+    return parameters, x_t, a_prev, a_next, da_next
 
-    gradients = rnn_cell_backward(da_next, cache)
-    _assert_gradient_dict(gradients, CELL_GRADIENTS, "rnn_cell_backward")
-    for name, shape in (("dx_t", (n_x, m)), ("da_prev", (n_a, m)), ("dW_ax", (n_a, n_x)),
-                        ("dW_aa", (n_a, n_a)), ("db_a", (n_a, 1))):
-        if name == "db_a" and m > 1 and np.shape(gradients[name]) == (n_a, m):
+
+def collect_rnn_cell_backward(rnn_cell_backward, n_x, n_a, n_y, m, seed):
+    parameters, x_t, a_prev, a_next, da_next = _cell_problem(n_x, n_a, n_y, m, seed)
+    return _gradients_data(rnn_cell_backward(da_next, (a_next, a_prev, x_t, parameters)), CELL_GRADIENTS)
+
+
+def _summed(dz):
+    return np.sum(dz, axis=1, keepdims=True)
+
+
+# db_a is the sum of dz over the examples: it shows how dz was computed, with nothing else mixed in.
+DB_A_MISTAKES = [
+    Mistake("db_a equals the sum of da_next: the derivative of tanh is missing (dz = da_next * (1 - a_next**2)).",
+            lambda p: _summed(p["da_next"])),
+    Mistake("the derivative of tanh is taken at a_prev: it is 1 - a_next**2, at the state this step computed.",
+            lambda p: _summed(p["da_next"] * (1 - p["a_prev"] ** 2))),
+    Mistake("the derivative of tanh is 1 - a_next**2, since a_next is already tanh(...): do not apply tanh again.",
+            lambda p: _summed(p["da_next"] * (1 - np.tanh(p["a_next"]) ** 2))),
+]
+DW_AA_MISTAKES = [
+    Mistake("dW_aa is transposed: it is dz @ a_prev.T.", lambda p: (p["dz"] @ p["a_prev"].T).T),
+    Mistake("dW_aa uses a_next: it is dz @ a_prev.T, the state that entered the step.", lambda p: p["dz"] @ p["a_next"].T),
+]
+DA_PREV_MISTAKES = [
+    Mistake("da_prev uses W_aa: the gradient goes back through the transpose, W_aa.T @ dz.", lambda p: p["W_aa"] @ p["dz"]),
+    Mistake("da_prev skips the tanh: it is W_aa.T @ dz, not W_aa.T @ da_next.", lambda p: p["W_aa"].T @ p["da_next"]),
+]
+
+
+def judge_rnn_cell_backward(data, n_x, n_a, n_y, m, seed):
+    parameters, x_t, a_prev, a_next, da_next = _cell_problem(n_x, n_a, n_y, m, seed)
+    expected = _tape_cell_gradients(x_t, a_prev, parameters, da_next)
+    gradients = _gradients(data, CELL_GRADIENTS, "rnn_cell_backward")
+    for name in CELL_GRADIENTS:
+        shape, actual = expected[name].shape, np.shape(gradients[name])
+        if name == "db_a" and m > 1 and actual == (n_a, m):
             raise AssertionError("db_a has one column per example: sum dz over the m examples "
                                  "(np.sum(dz, axis=1, keepdims=True)).")
-        if name.startswith("dW") and np.shape(gradients[name]) == shape[::-1] and shape[0] != shape[1]:
-            raise AssertionError(f"{name} has shape {shape[::-1]}, the transpose of {shape}: "
+        if name.startswith("dW") and shape[0] != shape[1] and actual == shape[::-1]:
+            raise AssertionError(f"{name} has shape {actual}, the transpose of {shape}: "
                                  "a weight gradient is dz @ (the input of that weight).T.")
         assert_shape(name, gradients[name], shape)
 
-    # db_a is the sum of dz over the examples: it shows how dz was computed, with nothing else mixed in.
-    db_a = gradients["db_a"]
-    if is_close(db_a, np.sum(da_next, axis=1, keepdims=True)):
-        raise AssertionError("db_a equals the sum of da_next: the derivative of tanh is missing "
-                             "(dz = da_next * (1 - a_next**2)).")
-    if is_close(db_a, np.sum(da_next * (1 - a_prev ** 2), axis=1, keepdims=True)):
-        raise AssertionError("The derivative of tanh is taken at a_prev: it is 1 - a_next**2, "
-                             "at the state this step computed.")
-    if is_close(db_a, np.sum(da_next * (1 - np.tanh(a_next) ** 2), axis=1, keepdims=True)):
-        raise AssertionError("The derivative of tanh is 1 - a_next**2, since a_next is already tanh(...): "
-                             "do not apply tanh again.")
-    assert_close("db_a", db_a, expected["db_a"], ATOL,
-                 hint="db_a = sum over the examples of dz, with dz = da_next * (1 - a_next**2).")
-
-    dz = da_next * (1 - a_next ** 2)  # right by now: db_a passed
-    if is_close(gradients["dW_aa"], expected["dW_aa"].T):
-        raise AssertionError("dW_aa is transposed: it is dz @ a_prev.T.")
-    if is_close(gradients["dW_aa"], dz @ a_next.T):
-        raise AssertionError("dW_aa uses a_next: it is dz @ a_prev.T, the state that entered the step.")
-    assert_close("dW_aa", gradients["dW_aa"], expected["dW_aa"], ATOL, hint="dW_aa = dz @ a_prev.T.")
+    problem = {"da_next": da_next, "a_next": a_next, "a_prev": a_prev, "dz": da_next * (1 - a_next ** 2),
+               "W_aa": parameters["W_aa"]}
+    diagnose("db_a", gradients["db_a"], expected["db_a"], problem, DB_A_MISTAKES, ATOL,
+             "db_a = sum over the examples of dz, with dz = da_next * (1 - a_next**2).")
+    diagnose("dW_aa", gradients["dW_aa"], expected["dW_aa"], problem, DW_AA_MISTAKES, ATOL, "dW_aa = dz @ a_prev.T.")
     assert_close("dW_ax", gradients["dW_ax"], expected["dW_ax"], ATOL, hint="dW_ax = dz @ x_t.T.")
-
-    W_aa = parameters["W_aa"]
-    if is_close(gradients["da_prev"], W_aa @ dz):
-        raise AssertionError("da_prev uses W_aa: the gradient goes back through the transpose, W_aa.T @ dz.")
-    if is_close(gradients["da_prev"], W_aa.T @ da_next):
-        raise AssertionError("da_prev skips the tanh: it is W_aa.T @ dz, not W_aa.T @ da_next.")
-    assert_close("da_prev", gradients["da_prev"], expected["da_prev"], ATOL, hint="da_prev = W_aa.T @ dz.")
+    diagnose("da_prev", gradients["da_prev"], expected["da_prev"], problem, DA_PREV_MISTAKES, ATOL,
+             "da_prev = W_aa.T @ dz.")
     assert_close("dx_t", gradients["dx_t"], expected["dx_t"], ATOL, hint="dx_t = W_ax.T @ dz.")
 
 
-# ---- The whole sequence backward --------------------------------------------------------
+rnn_cell_backward = Check("rnn_cell_backward", collect_rnn_cell_backward, judge_rnn_cell_backward)
 
 
-class _SpyCellBackward:
-    """Stands in for ``rnn_cell_backward`` so that the check of ``rnn_backward`` tests only its loop.
-
-    It knows each step by its cache, records the ``da_next`` it receives, and
-    returns gradients that differ from step to step, so that a missing,
-    repeated or overwritten step shows in the result.
-    """
-
-    def __init__(self, cache_list, n_x, n_a, rng):
-        self.step_of = {id(cache): t for t, cache in enumerate(cache_list)}
-        T_x = len(cache_list)
-        m = cache_list[0][1].shape[1]
-        self.P = rng.standard_normal((n_x, n_a))
-        self.shift = rng.standard_normal((T_x, n_a, m))
-        self.dW_ax = rng.standard_normal((T_x, n_a, n_x))
-        self.dW_aa = rng.standard_normal((T_x, n_a, n_a))
-        self.db_a = rng.standard_normal((T_x, n_a, 1))
-        self.calls = []
-
-    def step(self, t, da_next):
-        return {"dx_t": self.P @ da_next, "da_prev": 0.5 * da_next + self.shift[t],
-                "dW_ax": self.dW_ax[t].copy(), "dW_aa": self.dW_aa[t].copy(), "db_a": self.db_a[t].copy()}
-
-    def __call__(self, da_next, cache):
-        if id(cache) not in self.step_of:
-            raise AssertionError("rnn_cell_backward should receive the cache of one step, caches[0][t].")
-        t = self.step_of[id(cache)]
-        self.calls.append((t, np.array(da_next, dtype=float)))
-        return self.step(t, np.asarray(da_next, dtype=float))
+# ---- 1.3 The whole sequence backward ------------------------------------------------------
 
 
-def _random_backward_problem(n_x, n_a, n_y, m, T_x, seed):
+def _backward_problem(n_x, n_a, n_y, m, T_x, seed):
     """Parameters, x, a0, y and the forward pass (a, y_hat, caches) computed by Keras."""
     parameters, x, a0 = random_problem(n_x, n_a, n_y, m, seed, T_x)
     y = one_hot_targets(n_y, m, T_x, np.random.default_rng(seed + 1))
@@ -274,84 +258,110 @@ def _random_backward_problem(n_x, n_a, n_y, m, T_x, seed):
     return parameters, x, a0, y, a, y_hat, caches_of(x, a0, a, parameters)
 
 
-@check("rnn_backward")
-def check_rnn_backward(rnn_backward, n_x=3, n_a=5, n_y=2, m=4, T_x=6, seed=2):
-    parameters, x, a0, y, a, y_hat, caches = _random_backward_problem(n_x, n_a, n_y, m, T_x, seed)
+class _StandInCell:
+    """Gradients of a made-up step ``t``, different at every step, so that a missing, repeated or
+    overwritten step shows in what ``rnn_backward`` returns. Both halves draw the same ones."""
+
+    def __init__(self, n_x, n_a, m, T_x, seed):
+        rng = np.random.default_rng(seed + 2)
+        self.P = rng.standard_normal((n_x, n_a))
+        self.shift = rng.standard_normal((T_x, n_a, m))
+        self.per_step = {"dW_ax": rng.standard_normal((T_x, n_a, n_x)), "dW_aa": rng.standard_normal((T_x, n_a, n_a)),
+                         "db_a": rng.standard_normal((T_x, n_a, 1))}
+
+    def step(self, t, da_next):
+        return {"dx_t": self.P @ da_next, "da_prev": 0.5 * da_next + self.shift[t],
+                **{name: value[t].copy() for name, value in self.per_step.items()}}
+
+
+def collect_rnn_backward(rnn_backward, n_x, n_a, n_y, m, T_x, seed):
+    parameters, x, a0, y, a, y_hat, caches = _backward_problem(n_x, n_a, n_y, m, T_x, seed)
+    cell = _StandInCell(n_x, n_a, m, T_x, seed)
+    step_of = {id(cache): t for t, cache in enumerate(caches[0])}
+    steps = []
+
+    def answer(call, da_next, cache):
+        steps.append(step_of.get(id(cache), -1))
+        if steps[-1] < 0:
+            raise AssertionError("rnn_cell_backward should receive the cache of one step, caches[0][t].")
+        return cell.step(steps[-1], np.asarray(da_next, dtype=float))
+
+    with stand_in(rnn_backward, "rnn_cell_backward", Recorder(answer)) as recorder:
+        gradients = rnn_backward(y, y_hat, caches)
+    return {"steps": steps, "da_next": [call[0] for call in recorder.calls], **_gradients_data(gradients, GRADIENTS)}
+
+
+DA_NEXT_MISTAKES = [
+    Mistake("da_next holds only the gradient from the step's own output: add da_prev, the gradient "
+            "that step t + 1 sends back to a^<t>.", lambda p: p["output"]),
+    Mistake("da_next lacks the gradient from the output y_hat^<t>: add W_ya.T @ dz_y, with dz_y = (y_hat_t - y_t) / m.",
+            lambda p: p["da_prev"]),
+    Mistake("the gradient from the outputs is m times too large: the loss is a mean over the m examples, "
+            "so dz_y = (y_hat_t - y_t) / m.", lambda p: p["m"] * p["output"] + p["da_prev"]),
+    Mistake("the gradient from the outputs is divided by T_x: the loss is a sum over the time steps, "
+            "so dz_y = (y_hat_t - y_t) / m.", lambda p: p["output"] / p["T_x"] + p["da_prev"]),
+]
+ONE_STEP_ONLY = Mistake("it holds the gradient of one step only: the same weights are used at every step, "
+                        "so add up the gradients of all steps (+=).", lambda per_step: per_step[0])
+
+
+def judge_rnn_backward(data, n_x, n_a, n_y, m, T_x, seed):
+    parameters, x, a0, y, a, y_hat, caches = _backward_problem(n_x, n_a, n_y, m, T_x, seed)
     # The part of dJ/da^<t> that comes from y_hat^<t> (the output layer), and dW_ya, db_y, from TensorFlow.
     da_output, dW_ya, db_y = _output_layer_gradients(a, y, parameters["W_ya"], parameters["b_y"])
+    cell = _StandInCell(n_x, n_a, m, T_x, seed)
 
-    namespace = rnn_backward.__globals__
-    assert "rnn_cell_backward" in namespace, "rnn_backward should call rnn_cell_backward at each time step."
-    spy = _SpyCellBackward(caches[0], n_x, n_a, np.random.default_rng(seed + 2))
-    own_cell, namespace["rnn_cell_backward"] = namespace["rnn_cell_backward"], spy
-    try:
-        gradients = rnn_backward(y, y_hat, caches)
-    finally:
-        namespace["rnn_cell_backward"] = own_cell
-
-    steps = [t for t, _ in spy.calls]
-    backwards = list(range(T_x - 1, -1, -1))
-    if steps == list(range(T_x)) and T_x > 1:
+    steps, backwards = data["steps"], list(range(T_x - 1, -1, -1))
+    if T_x > 1 and steps == list(range(T_x)):
         raise AssertionError("The loop runs forwards in time: backpropagation through time starts at the last "
                              "step, t = T_x - 1, and goes back to t = 0 (for t in reversed(range(T_x))).")
-    assert len(steps) == T_x, (
-        f"rnn_backward should call rnn_cell_backward once per time step (T_x = {T_x} times); "
-        f"it called it {len(steps)} times."
-    )
+    assert len(steps) == T_x, (f"rnn_backward should call rnn_cell_backward once per time step (T_x = {T_x} times); "
+                               f"it called it {len(steps)} times.")
     assert steps == backwards, f"rnn_cell_backward was called for the steps {steps}; expected {backwards}."
+    gradients = _gradients(data, GRADIENTS, "rnn_backward")
 
-    _assert_gradient_dict(gradients, GRADIENTS, "rnn_backward")
     da_prev = np.zeros((n_a, m))  # nothing flows back into the last step from the future
-    for t, da_next_seen in spy.calls:
+    for t, da_next_seen in zip(steps, data["da_next"]):
         expected = da_output[:, :, t] + da_prev
-        if not is_close(da_next_seen, expected):
-            if t < T_x - 1 and is_close(da_next_seen, da_output[:, :, t]):
-                raise AssertionError(f"At step {t}, da_next holds only the gradient from y_hat^<{t}>: add da_prev, "
-                                     f"the gradient that step {t + 1} sends back to a^<{t}>.")
-            if is_close(da_next_seen, da_prev):
-                raise AssertionError(f"At step {t}, da_next lacks the gradient from the output y_hat^<{t}>: "
-                                     "add W_ya.T @ dz_y, with dz_y = (y_hat_t - y_t) / m.")
-            if m > 1 and is_close(da_next_seen, m * da_output[:, :, t] + da_prev):
-                raise AssertionError(f"The gradient from the outputs is m = {m} times too large: the loss is a mean "
-                                     "over the m examples, so dz_y = (y_hat_t - y_t) / m.")
-            if T_x > 1 and is_close(da_next_seen, da_output[:, :, t] / T_x + da_prev):
-                raise AssertionError(f"The gradient from the outputs is divided by T_x = {T_x}: the loss is a sum "
-                                     "over the time steps, so dz_y = (y_hat_t - y_t) / m.")
-            assert_close(f"da_next at step {t}", da_next_seen, expected, ATOL,
-                         hint="da_next = W_ya.T @ dz_y + da_prev (the gradient sent back by step t + 1).")
-        step = spy.step(t, expected)
+        diagnose(f"da_next at step {t}", da_next_seen, expected,
+                 {"output": da_output[:, :, t], "da_prev": da_prev, "m": m, "T_x": T_x}, DA_NEXT_MISTAKES, ATOL,
+                 "da_next = W_ya.T @ dz_y + da_prev (the gradient sent back by step t + 1).")
+        step = cell.step(t, expected)
         assert_close(f"dx[:, :, {t}]", gradients["dx"][:, :, t], step["dx_t"], ATOL,
                      hint=f"Store the dx_t of step {t} in dx[:, :, {t}].")
         da_prev = step["da_prev"]
+    assert_close("da0", gradients["da0"], da_prev, ATOL, hint="da0 is the da_prev returned by the first step (t = 0).")
 
-    assert_close("da0", gradients["da0"], da_prev, ATOL,
-                 hint="da0 is the da_prev returned by the first step (t = 0).")
-    for name in ("dW_ax", "dW_aa", "db_a"):
-        per_step = getattr(spy, name)
-        if T_x > 1 and is_close(gradients[name], per_step[0]):
-            raise AssertionError(f"{name} holds the gradient of step 0 only: the same weights are used at every "
-                                 f"step, so add up the gradients of all steps ({name} += ...).")
-        assert_close(name, gradients[name], per_step.sum(axis=0), ATOL,
-                     hint=f"{name} is the sum over the steps of the {name} returned by rnn_cell_backward.")
-    if m > 1 and is_close(gradients["dW_ya"], m * dW_ya):
-        raise AssertionError(f"dW_ya is m = {m} times too large: dz_y = (y_hat_t - y_t) / m.")
-    if T_x > 1:
-        dW_ya_step0 = _output_layer_gradients(a[:, :, :1], y[:, :, :1], parameters["W_ya"], parameters["b_y"])[1]
-        if is_close(gradients["dW_ya"], dW_ya_step0):
-            raise AssertionError("dW_ya holds the gradient of step 0 only: add up the gradients of all steps.")
-    assert_close("dW_ya", gradients["dW_ya"], dW_ya, ATOL, hint="dW_ya is the sum over t of dz_y @ a_next.T.")
+    for name, per_step in cell.per_step.items():
+        diagnose(name, gradients[name], per_step.sum(axis=0), per_step, [ONE_STEP_ONLY] if T_x > 1 else [], ATOL,
+                 f"{name} is the sum over the steps of the {name} returned by rnn_cell_backward.")
+    first_step = (lambda _: _output_layer_gradients(a[:, :, :1], y[:, :, :1], parameters["W_ya"], parameters["b_y"])[1])
+    diagnose("dW_ya", gradients["dW_ya"], dW_ya, None,
+             [Mistake("dW_ya is m times too large: dz_y = (y_hat_t - y_t) / m.", lambda _: m * dW_ya),
+              Mistake("dW_ya holds the gradient of step 0 only: add up the gradients of all steps.", first_step)],
+             ATOL, "dW_ya is the sum over t of dz_y @ a_next.T.")
     assert_close("db_y", gradients["db_y"], db_y, ATOL,
                  hint="db_y is the sum over t and over the examples of dz_y (keep the shape (n_y, 1)).")
 
 
-@check("rnn_backward against GradientTape and a numerical gradient check")
-def check_rnn_backward_matches_tf(rnn_backward, n_x=3, n_a=5, n_y=2, m=4, T_x=6, seed=3, directions=1):
-    """End to end: your rnn_backward (with your rnn_cell_backward) against TensorFlow, then finite differences."""
-    parameters, x, a0, y, a, y_hat, caches = _random_backward_problem(n_x, n_a, n_y, m, T_x, seed)
-    _, expected = tape_gradients(x, a0, y, parameters)
+rnn_backward = Check("rnn_backward", collect_rnn_backward, judge_rnn_backward)
 
-    gradients = rnn_backward(y, y_hat, caches)
-    _assert_gradient_dict(gradients, GRADIENTS, "rnn_backward")
+
+# ---- 1.4 The whole backward pass against TensorFlow ---------------------------------------
+
+
+def collect_rnn_backward_matches_tf(rnn_backward, n_x, n_a, n_y, m, T_x, seed, directions):
+    parameters, x, a0, y, a, y_hat, caches = _backward_problem(n_x, n_a, n_y, m, T_x, seed)
+    return _gradients_data(rnn_backward(y, y_hat, caches), GRADIENTS)
+
+
+def judge_rnn_backward_matches_tf(data, n_x, n_a, n_y, m, T_x, seed, directions):
+    """End to end: the student's rnn_backward (with their rnn_cell_backward) against TensorFlow, then finite differences."""
+    import tensorflow as tf
+
+    parameters, x, a0, y, a, y_hat, caches = _backward_problem(n_x, n_a, n_y, m, T_x, seed)
+    _, expected = tape_gradients(x, a0, y, parameters)
+    gradients = _gradients(data, GRADIENTS, "rnn_backward")
     for name in GRADIENTS:
         assert_close(name, gradients[name], expected[name], ATOL,
                      hint="tf.GradientTape on Keras SimpleRNN + Dense(softmax) with the same weights "
@@ -359,8 +369,6 @@ def check_rnn_backward_matches_tf(rnn_backward, n_x=3, n_a=5, n_y=2, m=4, T_x=6,
 
     # Numerical gradient check: along a random direction v of each array, the central difference
     # (J(w + eps v) - J(w - eps v)) / (2 eps) must equal the directional derivative sum(dw * v).
-    import tensorflow as tf
-
     model = _KerasRNN(parameters)
     rng = np.random.default_rng(seed + 3)
     arrays = {"dx": x, "da0": a0, **{"d" + key: value for key, value in parameters.items()}}
@@ -377,27 +385,21 @@ def check_rnn_backward_matches_tf(rnn_backward, n_x=3, n_a=5, n_y=2, m=4, T_x=6,
             analytic = float(np.sum(gradients[name] * v))
             assert math.isclose(analytic, numerical, rel_tol=NUMERICAL_RTOL, abs_tol=1e-8), (
                 f"Numerical gradient check of {name}: along a random direction the loss changes at the rate "
-                f"{numerical:.8g}, your gradient says {analytic:.8g}."
-            )
+                f"{numerical:.8g}, your gradient says {analytic:.8g}.")
 
 
-# ---- The TensorFlow half: a training step and a training loop ----------------------------
+rnn_backward_matches_tf = Check("rnn_backward against GradientTape and a numerical gradient check",
+                                collect_rnn_backward_matches_tf, judge_rnn_backward_matches_tf)
 
 
-def fibonacci_model(n_units=10, window_size=5):
-    """Input(window_size) -> Reshape -> SimpleRNN(n_units) -> Dense(1): the model of chapter 2."""
-    import keras
-
-    return keras.Sequential([
-        keras.Input(shape=(window_size,)),
-        keras.layers.Reshape((window_size, 1)),
-        keras.layers.SimpleRNN(n_units),
-        keras.layers.Dense(1),
-    ])
+# ---- 2.1 One training step ----------------------------------------------------------------
 
 
 def _problem_for_step(kind, seed):
-    """(model, loss_fn, x, y): a Fibonacci regression ("mse") or a sequence classifier ("crossentropy")."""
+    """(model, loss_fn, x, y): a Fibonacci regression ("mse") or a sequence classifier ("crossentropy").
+
+    The seed fixes the initial weights too, so both halves build the same model.
+    """
     import keras
 
     keras.utils.set_random_seed(seed)
@@ -417,83 +419,138 @@ def _problem_for_step(kind, seed):
     raise ValueError(f"unknown kind {kind!r}")
 
 
-@check("train_step")
-def check_train_step(train_step, kind="mse", learning_rate=0.1, seed=4):
+def collect_train_step(train_step, kind, learning_rate, seed):
     import keras
-    import tensorflow as tf
 
     model, loss_fn, x, y = _problem_for_step(kind, seed)
     optimizer = keras.optimizers.SGD(learning_rate=learning_rate)
+    loss = train_step(model, optimizer, loss_fn, x, y)
+    return {"loss": None if loss is None else _plain(loss), "iterations": int(optimizer.iterations),
+            "after": [v.numpy() for v in model.trainable_variables],
+            "paths": [v.path for v in model.trainable_variables]}
+
+
+UPHILL = Mistake("the step went uphill (w + lr * grad): give the optimizer the gradients as they are; "
+                 "it subtracts them itself.", lambda p: p["uphill"])
+
+
+def judge_train_step(data, kind, learning_rate, seed):
+    import tensorflow as tf
+
+    model, loss_fn, x, y = _problem_for_step(kind, seed)
     variables = model.trainable_variables
-    before = [np.array(v) for v in variables]
+    before = [v.numpy() for v in variables]
     with tf.GradientTape() as tape:
         y_pred = model(x, training=True)
         J = loss_fn(y, y_pred)
     grads = [np.asarray(g) for g in tape.gradient(J, variables)]
-    expected_loss = float(J)
-    swapped_loss = float(loss_fn(y_pred, y))
+    expected_loss, swapped_loss = float(J), float(loss_fn(y_pred, y))
 
-    loss = train_step(model, optimizer, loss_fn, x, y)
-    after = [np.array(v) for v in variables]
-
+    loss = data["loss"]
     assert loss is not None, "train_step should return the loss of the batch."
-    loss = float(np.asarray(loss))
-    if not math.isclose(loss, expected_loss, rel_tol=1e-5) and math.isclose(loss, swapped_loss, rel_tol=1e-5):
+    assert not isinstance(loss, str) and np.ndim(loss) == 0, (
+        f"train_step should return the loss of the batch, one number; got {loss if isinstance(loss, str) else np.shape(loss)}.")
+    loss = float(loss)
+    if not math.isclose(loss, expected_loss, rel_tol=FLOAT32_TOL) and math.isclose(loss, swapped_loss, rel_tol=FLOAT32_TOL):
         raise AssertionError("The loss is loss_fn(y_pred, y): Keras losses take the targets first, loss_fn(y, y_pred).")
-    if all(np.array_equal(b, w) for b, w in zip(before, after)):
-        raise AssertionError("The weights did not change: apply the gradients with "
-                             "optimizer.apply_gradients(zip(grads, model.trainable_variables)).")
-    unchanged = [v.path for v, b, w in zip(variables, before, after) if np.array_equal(b, w)]
-    assert not unchanged, (
-        f"These weights were not updated: {unchanged}. Take the gradient with respect to every trainable "
-        "variable of the model (model.trainable_variables)."
-    )
-    if all(is_close(w, b + learning_rate * g, atol=1e-6, rtol=1e-5) for b, w, g in zip(before, after, grads)):
-        raise AssertionError("The step went uphill (w + lr * grad): give the optimizer the gradients as they are; "
-                             "it subtracts them itself.")
-    assert int(optimizer.iterations) == 1, (
-        f"One call of train_step should make one update; the optimizer made {int(optimizer.iterations)}."
-    )
-    for v, b, w, g in zip(variables, before, after, grads):
-        assert_close(f"{v.path} after one SGD step", w, b - learning_rate * g, atol=1e-6, rtol=1e-5,
-                     hint="One step of SGD sets w to w - learning_rate * dJ/dw, with the gradient of "
-                          "J = loss_fn(y, model(x)) taken by a GradientTape at the weights before the step.")
-    assert math.isclose(loss, expected_loss, rel_tol=1e-5), (
+
+    after = data["after"]
+    assert len(after) == len(before), f"The model has {len(before)} weight arrays, {len(after)} came back."
+    unchanged = [path for path, b, w in zip(data["paths"], before, after) if np.array_equal(b, w)]
+    assert len(unchanged) < len(before), ("The weights did not change: apply the gradients with "
+                                          "optimizer.apply_gradients(zip(grads, model.trainable_variables)).")
+    assert not unchanged, (f"These weights were not updated: {unchanged}. Take the gradient with respect to every "
+                           "trainable variable of the model (model.trainable_variables).")
+    assert data["iterations"] == 1, (
+        f"One call of train_step should make one update; the optimizer made {data['iterations']}.")
+    for path, b, w, g in zip(data["paths"], before, after, grads):
+        diagnose(f"{path} after one SGD step", w, b - learning_rate * g, {"uphill": b + learning_rate * g}, [UPHILL],
+                 FLOAT32_TOL, "One step of SGD sets w to w - learning_rate * dJ/dw, with the gradient of "
+                              "J = loss_fn(y, model(x)) taken by a GradientTape at the weights before the step.")
+    assert math.isclose(loss, expected_loss, rel_tol=FLOAT32_TOL), (
         f"train_step returned the loss {loss:.6g}; the loss of the batch before the update is {expected_loss:.6g}. "
-        "Return the loss computed inside the tape."
-    )
+        "Return the loss computed inside the tape.")
 
 
-@check("train")
-def check_train(train, n_sequences=60, epochs=2, batch_size=32, seed=5, n_units=10):
+train_step = Check("train_step", collect_train_step, judge_train_step)
+
+
+# ---- 2.2 A training loop ------------------------------------------------------------------
+
+# The stand-in train_step answers its k-th call with a known loss: the k-th of these.
+MAX_CALLS = 1000
+
+
+def _known_losses(seed):
+    """float32 values, so that a loop converting the returned tensors loses nothing."""
+    return np.random.default_rng(seed).uniform(0.5, 2.0, MAX_CALLS).astype(np.float32).astype(float)
+
+
+def collect_train(train, n_sequences, epochs, batch_size, seed):
     import keras
+    import tensorflow as tf
 
     from rnncourse.data import fibonacci_windows
 
     X, y, _ = fibonacci_windows(n_sequences=n_sequences, window_size=5, seed=seed)
-    keras.utils.set_random_seed(seed)
-    model = fibonacci_model(n_units)
-    optimizer = keras.optimizers.Adam(learning_rate=0.01)
-    loss_fn = keras.losses.MeanSquaredError()
-    initial = float(loss_fn(y, model(X)))
+    model, optimizer, loss_fn = fibonacci_model(4), keras.optimizers.Adam(), keras.losses.MeanSquaredError()
+    known = _known_losses(seed)
+    calls = []
 
-    losses = train(model, optimizer, loss_fn, X, y, epochs=epochs, batch_size=batch_size)
+    def recorded_train_step(model_seen, optimizer_seen, loss_fn_seen, x, y):
+        """Records the batch, trains nothing, and answers with a known loss (a tensor, as a real step does)."""
+        same = model_seen is model and optimizer_seen is optimizer and loss_fn_seen is loss_fn
+        calls.append({"x": np.array(x, dtype=float), "y": np.array(y, dtype=float), "same_objects": same})
+        return tf.constant(known[min(len(calls), MAX_CALLS) - 1], dtype=tf.float32)
 
-    assert losses is not None and np.ndim(losses) == 1 and len(losses) == epochs, (
-        f"train should return a list of {epochs} numbers, the mean loss of each epoch; got {losses!r:.200}."
-    )
-    losses = np.asarray(losses, dtype=float)
-    assert np.all(np.isfinite(losses)), f"The losses should be finite numbers, got {losses}."
+    with stand_in(train, "train_step", recorded_train_step):
+        losses = train(model, optimizer, loss_fn, X, y, epochs=epochs, batch_size=batch_size)
+    return {"calls": calls, "losses": None if losses is None else _plain(losses)}
+
+
+def _epoch_losses(known, epochs, batches, combine):
+    return np.array([combine(known[:epochs * batches].reshape(epochs, batches), epoch) for epoch in range(epochs)])
+
+
+EPOCH_MISTAKES = [
+    Mistake("each epoch's value is the loss of its last batch: return the mean of the epoch's batch losses.",
+            lambda p: _epoch_losses(p["known"], p["epochs"], p["batches"], lambda k, e: k[e, -1])),
+    Mistake("each epoch's value is the sum of its batch losses: return their mean.",
+            lambda p: _epoch_losses(p["known"], p["epochs"], p["batches"], lambda k, e: k[e].sum())),
+    Mistake("the batch losses are never reset between epochs, so each value is the mean over all the epochs "
+            "so far: start an empty list of batch losses at every epoch.",
+            lambda p: _epoch_losses(p["known"], p["epochs"], p["batches"], lambda k, e: k[:e + 1].mean())),
+]
+
+
+def judge_train(data, n_sequences, epochs, batch_size, seed):
+    from rnncourse.data import fibonacci_windows
+
+    X, y, _ = fibonacci_windows(n_sequences=n_sequences, window_size=5, seed=seed)
     batches = math.ceil(len(X) / batch_size)
-    updates = int(optimizer.iterations)
-    assert updates == epochs * batches, (
+    calls = data["calls"]
+    assert len(calls) == epochs * batches, (
         f"With {len(X)} examples and batches of {batch_size}, an epoch has {batches} batches (the last one "
-        f"smaller), so {epochs} epochs make {epochs * batches} updates; the optimizer made {updates}. "
-        "Loop over X[start:start + batch_size] for start in range(0, len(X), batch_size)."
-    )
-    final = float(loss_fn(y, model(X)))
-    assert final < 0.1 * initial and losses[-1] < losses[0], (
-        f"The training loss went from {initial:.4g} (before training) to {final:.4g}; it should fall below "
-        f"a tenth of where it started. Epoch losses: {np.round(losses, 5)}."
-    )
-    print(f"loss before training {initial:.4f}, after {epochs} epochs {final:.6f}")
+        f"smaller), so {epochs} epochs make {epochs * batches} calls of train_step; train made {len(calls)}. "
+        "Loop over X[start:start + batch_size] for start in range(0, len(X), batch_size).")
+    for k, call in enumerate(calls):
+        start = (k % batches) * batch_size
+        where = f"batch {k % batches} of epoch {k // batches}"
+        assert call["same_objects"], f"train_step should get the model, optimizer and loss_fn given to train ({where})."
+        assert_close(f"x of {where}", call["x"], X[start:start + batch_size], 0,
+                     hint=f"It should be X[{start}:{start + batch_size}], in order.")
+        assert_close(f"y of {where}", call["y"], y[start:start + batch_size], 0,
+                     hint=f"It should be y[{start}:{start + batch_size}], the labels of the same batch.")
+
+    losses = data["losses"]
+    assert losses is not None and not isinstance(losses, str) and np.shape(losses) == (epochs,), (
+        f"train should return a list of {epochs} numbers, the mean loss of each epoch; got "
+        f"{losses if losses is None or isinstance(losses, str) else f'shape {np.shape(losses)}'}.")
+    known = _known_losses(seed)
+    problem = {"known": known, "epochs": epochs, "batches": batches}
+    diagnose("the losses train returned", losses, _epoch_losses(known, epochs, batches, lambda k, e: k[e].mean()),
+             problem, EPOCH_MISTAKES, FLOAT32_TOL,
+             "Each value is the mean of the losses train_step returned for the batches of that epoch.")
+
+
+train = Check("train: the batches of every epoch and the mean loss of each", collect_train, judge_train)
