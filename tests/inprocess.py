@@ -78,7 +78,7 @@ def rerun(base, original, notebook, needed=None):
     earlier cell defines it too.
     """
     result = Run(dict(base.namespace))
-    earlier = set()  # names defined by the cells before this one
+    earlier = set()  # names the cells before this one define at top level
     for index, cell in code_cells(notebook):
         defined, used = names(cell.source)
         edited = cell.source != original.cells[index].source
@@ -97,5 +97,15 @@ def rerun(base, original, notebook, needed=None):
                 for name, value in before.items():
                     if name in result.namespace and result.namespace[name] is value:
                         del result.namespace[name]
-        earlier |= defined
+        earlier |= _top_level(cell.source)
     return result
+
+
+def _top_level(source):
+    """The names a cell defines outside its functions (``names`` counts their local variables too)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return set().union(*({node.name} if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else
+                         names(ast.unparse(node))[0] for node in tree.body))
