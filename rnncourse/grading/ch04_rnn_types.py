@@ -71,10 +71,6 @@ def keras_every_step_from(x, a_start, parameters):
     return y_hat[:, :, 0].reshape(-1, m, T_x)
 
 
-def _zeros_like_state(a0):
-    return np.zeros_like(a0)
-
-
 FROM_ZEROS = "the result is what you get from a^<0> = 0: start from the given a0."
 
 
@@ -104,7 +100,7 @@ def collect_many_to_many(many_to_many, n_x, n_a, n_y, m, T_x, seed):
 MANY_TO_MANY_MISTAKES = [  # problem: (x, a0, parameters)
     Mistake("it is the prediction of the last step only: a many-to-many network predicts at every step, "
             "shape (n_y, m, T_x).", lambda p: keras_many_to_many(*p)[:, :, -1]),
-    Mistake(FROM_ZEROS, lambda p: keras_many_to_many(p[0], _zeros_like_state(p[1]), p[2])),
+    Mistake(FROM_ZEROS, lambda p: keras_many_to_many(p[0], np.zeros_like(p[1]), p[2])),
     Mistake("every step starts from a0: carry the state, so that step t starts from the a_next of step t - 1.",
             lambda p: keras_every_step_from(*p)),
 ]
@@ -136,7 +132,7 @@ MANY_TO_ONE_MISTAKES = [  # problem: (x, a0, parameters)
             lambda p: keras_many_to_many(*p)[:, :, 0]),
     Mistake("it is the mean of the predictions of all steps: use only the last one.",
             lambda p: keras_many_to_many(*p).mean(axis=2)),
-    Mistake(FROM_ZEROS, lambda p: keras_many_to_one(p[0], _zeros_like_state(p[1]), p[2])),
+    Mistake(FROM_ZEROS, lambda p: keras_many_to_one(p[0], np.zeros_like(p[1]), p[2])),
 ]
 
 
@@ -236,7 +232,7 @@ ONE_TO_MANY_MISTAKES = [  # problem: (x, a0, parameters, T_y)
             _fed(lambda x, n: np.repeat(x[:, :, None], n, axis=2))),
     Mistake("from step 2 on the input is zeros: feed the previous prediction y_hat^<t-1> back in.",
             _fed(lambda x, n: np.zeros((*x.shape, n)))),
-    Mistake(FROM_ZEROS, lambda p: keras_one_to_many(p[0], _zeros_like_state(p[1]), p[2], p[3])),
+    Mistake(FROM_ZEROS, lambda p: keras_one_to_many(p[0], np.zeros_like(p[1]), p[2], p[3])),
 ]
 
 
