@@ -73,9 +73,12 @@ def rerun(base, original, notebook, needed=None):
     The namespace is copied: functions defined in re-run cells see the copy,
     the others keep seeing ``base`` (which holds the same names, unchanged).
     A name that an edited cell no longer defines is removed, as it would be
-    missing in a fresh kernel.
+    missing in a fresh kernel; so is a name that a re-run cell fails before
+    assigning (a training cell whose model no longer builds), unless an
+    earlier cell defines it too.
     """
     result = Run(dict(base.namespace))
+    earlier = set()  # names the cells before this one define at top level
     for index, cell in code_cells(notebook):
         defined, used = names(cell.source)
         edited = cell.source != original.cells[index].source
@@ -86,8 +89,23 @@ def rerun(base, original, notebook, needed=None):
         depends = used & result.changed and (needed is None or defined & needed)
         if edited or depends:
             result.changed |= defined
+            before = {name: result.namespace.get(name) for name in defined - earlier}
             try:
                 _execute(cell.source, result.namespace)
             except Exception as error:  # noqa: BLE001
                 result.errors[index] = error
+                for name, value in before.items():
+                    if name in result.namespace and result.namespace[name] is value:
+                        del result.namespace[name]
+        earlier |= _top_level(cell.source)
     return result
+
+
+def _top_level(source):
+    """The names a cell defines outside its functions (``names`` counts their local variables too)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return set().union(*({node.name} if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else
+                         names(ast.unparse(node))[0] for node in tree.body))
