@@ -25,12 +25,17 @@ class Assignment:
         return SOLUTIONS / self.name
 
     @property
+    def text(self):
+        """File name of the solution notebook as MyST text, e.g. ``rnn_model.md`` (see autograder/source.py)."""
+        texts = sorted(self.source.glob("*.md"))
+        if len(texts) != 1:
+            raise ValueError(f"{self.source} should hold exactly one MyST notebook (.md), found {len(texts)}.")
+        return texts[0].name
+
+    @property
     def notebook(self):
-        """File name of the notebook, e.g. ``rnn_model.ipynb``."""
-        notebooks = sorted(self.source.glob("*.ipynb"))
-        if len(notebooks) != 1:
-            raise ValueError(f"{self.source} should hold exactly one notebook, found {len(notebooks)}.")
-        return notebooks[0].name
+        """File name of the notebook students get, e.g. ``rnn_model.ipynb``."""
+        return Path(self.text).with_suffix(".ipynb").name
 
 
 def nbgrader_metadata(cell):
@@ -44,7 +49,7 @@ def is_test_cell(cell):
 
 
 def assignments():
-    return [Assignment(path.name) for path in sorted(SOLUTIONS.iterdir()) if path.is_dir() and any(path.glob("*.ipynb"))]
+    return [Assignment(path.name) for path in sorted(SOLUTIONS.iterdir()) if path.is_dir() and any(path.glob("*.md"))]
 
 
 def assignment(name):
@@ -61,17 +66,17 @@ def cell_timeout():
     return PyFileConfigLoader(NBGRADER_CONFIG.name, str(NBGRADER_CONFIG.parent)).load_config().Execute.timeout
 
 
-def write_config(workdir, release_directory, cell_timeout=None):
+def write_config(workdir, source_directory, release_directory, cell_timeout=None):
     """An nbgrader_config.py for ``workdir`` that loads the course settings and adds the paths.
 
-    The source and release folders are absolute, so nbgrader reads solutions/
-    from the repository while its database and outputs stay in ``workdir``.
+    The source folder holds the notebooks built from solutions/ (autograder.source.build);
+    source and release folders are absolute, so nbgrader's database and outputs stay in ``workdir``.
     """
     lines = [
         "c = get_config()",
         f"load_subconfig({str(NBGRADER_CONFIG)!r})",
         f"c.CourseDirectory.root = {str(workdir)!r}",
-        f"c.CourseDirectory.source_directory = {str(SOLUTIONS)!r}",
+        f"c.CourseDirectory.source_directory = {str(source_directory)!r}",
         f"c.CourseDirectory.release_directory = {str(release_directory)!r}",
     ]
     if cell_timeout is not None:

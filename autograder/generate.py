@@ -1,20 +1,25 @@
-"""Generate the student notebooks in exercises/ from the instructor notebooks in solutions/."""
+"""Generate the student notebooks in exercises/ from the solution notebooks in solutions/."""
 
 import shutil
 import tempfile
 from pathlib import Path
 
+from autograder import source
 from autograder.course import EXERCISES, run_nbgrader, write_config
 
 
 def generate(assignment, release_directory=EXERCISES):
-    """nbgrader generate_assignment: solutions/NAME -> RELEASE/NAME, without outputs or hidden tests."""
+    """solutions/NAME/topic.md -> nbgrader source notebook -> RELEASE/NAME/topic.ipynb.
+
+    nbgrader generate_assignment removes the solutions and the hidden tests and
+    locks the given cells and the tests.
+    """
     with tempfile.TemporaryDirectory(prefix="nbgrader-generate-") as workdir:
-        write_config(workdir, Path(release_directory).resolve())
+        built = source.build(assignment, Path(workdir) / "source")
+        write_config(workdir, built, Path(release_directory).resolve())
         result = run_nbgrader(workdir, "generate_assignment", assignment.name, "--force")
         if result.returncode != 0:
             raise RuntimeError(f"nbgrader generate_assignment {assignment.name} failed:\n{result.stdout}")
-    # nbgrader leaves a copy of its database config behind only in workdir; nothing else to clean.
     return Path(release_directory) / assignment.name
 
 

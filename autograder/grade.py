@@ -20,6 +20,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
+from autograder import source
 from autograder.course import nbgrader_metadata, run_nbgrader, write_config
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")
@@ -164,7 +165,7 @@ class Grader:
             shutil.rmtree(self.workdir)
         self.workdir.mkdir(parents=True)
         self.release = self.workdir / "release"
-        write_config(self.workdir, self.release, cell_timeout)
+        write_config(self.workdir, source.build(assignment, self.workdir / "source"), self.release, cell_timeout)
         # Records the assignment, its test cells and their points (hidden tests included) in the gradebook.
         result = run_nbgrader(self.workdir, "generate_assignment", assignment.name, "--force")
         if result.returncode != 0:

@@ -1,11 +1,12 @@
 """exercises/ is generated from solutions/ and committed; the two must not drift apart."""
 
 import filecmp
+import importlib
 
-import nbformat
 import pytest
 
 from autograder.course import EXERCISES, SOLUTIONS, assignments, is_test_cell, nbgrader_metadata
+from autograder import source
 from autograder.generate import generate
 
 ASSIGNMENTS = assignments()
@@ -33,12 +34,10 @@ def test_no_exercise_without_a_solution():
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.name)
-def test_solution_notebook_is_committed_without_outputs(assignment):
-    """Outputs make diffs unreadable and can leak hidden-test results."""
-    notebook = nbformat.read(assignment.source / assignment.notebook, as_version=4)
-    with_outputs = [index for index, cell in enumerate(notebook.cells)
-                    if cell.cell_type == "code" and (cell.outputs or cell.execution_count)]
-    assert not with_outputs, f"cells {with_outputs} have outputs: clear them before committing"
+def test_every_question_names_a_check_of_its_chapter(assignment):
+    checks = importlib.import_module(f"rnncourse.grading.{assignment.name}")
+    for question in source.load(assignment).questions:
+        assert hasattr(checks, question.check), f"{question.id}: rnncourse.grading.{assignment.name} has no {question.check}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.name)
@@ -49,8 +48,13 @@ def test_exercise_holds_no_solution_and_no_hidden_test(assignment):
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.name)
-def test_every_test_cell_has_hidden_tests(assignment):
-    """Hidden tests use other shapes and seeds, so a hard-coded answer cannot pass."""
-    notebook = nbformat.read(assignment.source / assignment.notebook, as_version=4)
-    for cell in filter(is_test_cell, notebook.cells):
-        assert "### BEGIN HIDDEN TESTS" in cell.source, nbgrader_metadata(cell)["grade_id"]
+def test_points_are_declared_once(assignment):
+    """The test cells' metadata, their comments and the points table all come from the declarations."""
+    built = source.load(assignment)
+    tests = [cell for cell in built.notebook.cells if is_test_cell(cell)]
+    assert [nbgrader_metadata(cell)["grade_id"] for cell in tests] == [q.id for q in built.questions]
+    for cell, question in zip(tests, built.questions):
+        assert nbgrader_metadata(cell)["points"] == question.points
+        assert f"({question.points:g} point" in cell.source.splitlines()[0]
+    total = sum(q.points for q in built.questions)
+    assert f"**{total:g}**" in built.notebook.cells[0].source, "the points table is in the first cell"

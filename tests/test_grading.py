@@ -14,6 +14,7 @@ import nbformat
 import pytest
 
 import fixtures
+from autograder import source
 from autograder.course import EXERCISES, assignments, is_test_cell, nbgrader_metadata
 from autograder.grade import grade_folder
 from fixtures import Edit, apply, solved_exercise
@@ -55,9 +56,7 @@ def without_locked_cells(notebook):
 
 
 def max_points(assignment):
-    solution = nbformat.read(assignment.source / assignment.notebook, as_version=4)
-    return {cell.metadata["nbgrader"]["grade_id"]: float(cell.metadata["nbgrader"]["points"])
-            for cell in graded_test_cells(solution)}
+    return {question.id: float(question.points) for question in source.load(assignment).questions}
 
 
 def read_rows(path):

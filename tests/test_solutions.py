@@ -2,10 +2,10 @@
 
 import time
 
-import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from autograder import source
 from autograder.course import assignments, is_test_cell, nbgrader_metadata
 
 pytestmark = pytest.mark.slow
@@ -16,7 +16,7 @@ TIME_BUDGET = 120
 
 @pytest.mark.parametrize("assignment", assignments(), ids=lambda a: a.name)
 def test_solution_runs_and_passes_its_own_tests(assignment, record_property):
-    notebook = nbformat.read(assignment.source / assignment.notebook, as_version=4)
+    notebook = source.load(assignment).notebook
     started = time.perf_counter()
     NotebookClient(notebook, timeout=TIME_BUDGET, kernel_name="python3",
                    resources={"metadata": {"path": str(assignment.source)}}).execute()

@@ -72,28 +72,30 @@ def _describe(value):
     return f"a {type(value).__name__}"
 
 
-# ---- random problems for the RNN of chapter 2 ----------------------------------------
+# Random problems live with the cell types (rnncourse/cells.py); re-exported for the chapters' checks.
+from rnncourse.cells import random_parameters, random_problem  # noqa: E402,F401
 
 
-def random_parameters(n_x, n_a, n_y, rng):
-    """``W_ax``, ``W_aa``, ``W_ya``, ``b_a``, ``b_y`` drawn from N(0, 0.5^2) with the generator ``rng``."""
-    # Scaled so that tanh does not saturate: sigmoid and tanh then give clearly different states.
-    def draw(*shape):
-        return 0.5 * rng.standard_normal(shape)
+# ---- Keras models as plain data -----------------------------------------------------------
 
-    return {
-        "W_ax": draw(n_a, n_x),
-        "W_aa": draw(n_a, n_a),
-        "W_ya": draw(n_y, n_a),
-        "b_a": draw(n_a, 1),
-        "b_y": draw(n_y, 1),
-    }
+# The layer settings a check may need to judge; read where present.
+LAYER_SETTINGS = ("units", "activation", "return_sequences", "return_state", "go_backwards", "merge_mode")
 
 
-def random_problem(n_x, n_a, n_y, m, seed, T_x=None):
-    """``(parameters, x, a_prev)``: ``x`` is ``(n_x, m, T_x)``, or one step ``(n_x, m)`` if T_x is None."""
-    rng = np.random.default_rng(seed)
-    parameters = random_parameters(n_x, n_a, n_y, rng)
-    x = rng.standard_normal((n_x, m) if T_x is None else (n_x, m, T_x))
-    a_prev = rng.standard_normal((n_a, m))
-    return parameters, x, a_prev
+def describe_model(model):
+    """What a model's checks judge, as plain data: its parameter count and, per layer,
+    the class, parameter count and settings. Bidirectional layers list their forward layer too."""
+    def describe(layer):
+        config = layer.get_config()
+        entry = {"class": type(layer).__name__, "params": int(layer.count_params())}
+        entry.update({key: config[key] for key in LAYER_SETTINGS if key in config})
+        if hasattr(layer, "forward_layer"):
+            entry["forward_layer"] = describe(layer.forward_layer)
+        return entry
+
+    return {"params": int(model.count_params()), "layers": [describe(layer) for layer in model.layers]}
+
+
+def layers_of(description, class_name):
+    """The layers of a ``describe_model`` description that are of class ``class_name``."""
+    return [layer for layer in description["layers"] if layer["class"] == class_name]

@@ -1,0 +1,71 @@
+"""Verdicts, computed in the grader's process from the plain data a submission recorded.
+
+The student's kernel only ran each check's ``collect`` (``question.record``);
+here the same check's ``judge`` runs for every case the grader declared,
+visible and hidden, in the order of the declaration. The recorded lines are
+trusted for nothing but their values: a question with no line, a line for
+another number of cases, or data that are not plain scores zero.
+"""
+
+import contextlib
+import importlib
+import io
+import json
+from dataclasses import dataclass
+
+from rnncourse.grading import plain
+
+MAX_REASON = 300  # characters of a failure message kept in the CSV
+
+
+@dataclass(frozen=True)
+class Verdict:
+    points: float
+    reason: str = ""  # why points were lost ("" when none were)
+
+
+def read_answers(path, max_bytes):
+    """{question id: list of results} from an answers file; later lines for a question replace earlier ones.
+
+    Raises ValueError for a file that is too large. Lines that are not JSON are
+    skipped: they cannot belong to any question.
+    """
+    if path.stat().st_size > max_bytes:
+        raise ValueError(f"the recorded answers take {path.stat().st_size:,} bytes, more than the limit of {max_bytes:,}")
+    answers = {}
+    for line in path.read_text(errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and isinstance(entry.get("question"), str) and isinstance(entry.get("results"), list):
+            answers[entry["question"]] = entry["results"]
+    return answers
+
+
+def judge(question, results):
+    """The verdict on one question: full points if every case passes, else zero and the first failure."""
+    if results is None:
+        return Verdict(0.0, "the test cell did not report (was it changed, or did an earlier cell stop the notebook?)")
+    cases = question.all_cases()
+    if len(results) != len(cases):
+        return Verdict(0.0, f"answers recorded for {len(results)} cases, {len(cases)} expected")
+    check = getattr(importlib.import_module(question.module), question.check)
+    for number, (case, result) in enumerate(zip(cases, results), start=1):
+        which = "visible" if number <= len(question.cases) else "hidden"
+        if not isinstance(result, dict) or ("data" not in result and "error" not in result):
+            return Verdict(0.0, f"{which} case {number}: malformed answers")
+        if "error" in result:
+            return Verdict(0.0, f"{which} case {number}: {str(result['error'])[:MAX_REASON]}")
+        try:
+            data = plain.decode(result["data"])
+            with contextlib.redirect_stdout(io.StringIO()):  # the judges' progress prints are for students
+                check.judge(data, **case)
+        except plain.NotPlainData as error:
+            return Verdict(0.0, f"{which} case {number}: the answers are not plain data ({error})")
+        except AssertionError as error:
+            return Verdict(0.0, f"{which} case {number}: AssertionError: {str(error)[:MAX_REASON]}")
+        except Exception as error:  # noqa: BLE001 (malformed data can break a judge anywhere)
+            return Verdict(0.0, f"{which} case {number}: the answers could not be judged "
+                                f"({type(error).__name__}: {str(error)[:MAX_REASON]})")
+    return Verdict(float(question.points))

@@ -1,0 +1,162 @@
+"""The solution notebooks as text, and what is generated from them.
+
+``solutions/NAME/topic.md`` is a MyST notebook (jupytext) whose code cells say
+what they are in their options:
+
+- ``:given: ID``: code handed to students, locked;
+- ``:answer: ID``: a student's answer, the solution between
+  ``### BEGIN SOLUTION`` and ``### END SOLUTION``;
+- a graded question, declared once::
+
+      ---
+      question: test_rnn_cell_forward   # the test cell's id
+      points: 3
+      title: "`rnn_cell_forward`: one time step"   # its row in the points table
+      check: rnn_cell_forward           # in rnncourse.grading.NAME
+      args: [rnn_cell_forward]          # notebook names handed to the check
+      cases: [{n_x: 3, n_a: 5, seed: 1}]        # visible: run by students
+      hidden: [{n_x: 7, n_a: 4, seed: 2718}]    # only when grading
+      ---
+      # What the tests check, in a sentence or two (becomes the test cell's comment).
+
+From that declaration come the test cell's code, its nbgrader metadata, the
+"(N points)" comment and the notebook's points table (where a markdown cell
+says ``<!-- points table -->``), and, when grading, the cell that collects the
+answers for the grader (``collect_source``).
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+POINTS_TABLE = "<!-- points table -->"
+KINDS = ("given", "answer", "question")
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    points: float
+    title: str
+    module: str  # the chapter's checks, rnncourse.grading.NAME
+    check: str
+    args: tuple  # names (or expressions) in the notebook
+    cases: tuple  # visible keyword arguments of the check, one dict per case
+    hidden: tuple
+    about: str = ""
+    part: str = ""
+
+    def all_cases(self):
+        return [*self.cases, *self.hidden]
+
+    def _call(self, case):
+        arguments = [*self.args, *(f"{key}={value!r}" for key, value in case.items())]
+        return f"checks.{self.check}({', '.join(arguments)})"
+
+    def test_source(self):
+        """The nbgrader test cell: visible cases, then the hidden ones between nbgrader's markers."""
+        points = f"{self.points:g} point{'s' if self.points != 1 else ''}"
+        lines = [f"# Tests of {self.title} ({points}).", *self.about.splitlines()]
+        lines += [self._call(case) for case in self.cases]
+        lines += ["### BEGIN HIDDEN TESTS", *(self._call(case) for case in self.hidden), "### END HIDDEN TESTS"]
+        return "\n".join(lines)
+
+    def collect_source(self):
+        """What runs in the student's kernel instead of the test cell when grading: collect, decide nothing."""
+        answers = f"lambda: [{', '.join(self.args)}]"
+        return ("from rnncourse.grading.question import record as _record_answers\n"
+                f"_record_answers({self.id!r}, {self.module!r}, {self.check!r}, {answers}, {self.all_cases()!r})")
+
+
+@dataclass
+class Source:
+    notebook: nbformat.NotebookNode  # the nbgrader source notebook
+    questions: list
+
+    def question(self, question_id):
+        return next(question for question in self.questions if question.id == question_id)
+
+
+def load(assignment):
+    """Read ``solutions/NAME/topic.md`` and build the nbgrader source notebook and its questions."""
+    path = assignment.source / assignment.text
+    text = jupytext.read(path, fmt="md:myst")
+    module = f"rnncourse.grading.{assignment.name}"
+    cells, questions = [], []
+    for index, cell in enumerate(text.cells):
+        if cell.cell_type == "markdown":
+            cells.append(nbformat.v4.new_markdown_cell(cell.source, id=f"text-{index:02d}"))
+            continue
+        kinds = [kind for kind in KINDS if kind in cell.metadata]
+        if len(kinds) != 1:
+            raise ValueError(f"{path}, code cell {index}: say what the cell is with exactly one of "
+                             f":given: ID, :answer: ID or a question declaration (found {kinds or 'none'}).")
+        kind = kinds[0]
+        if kind == "question":
+            question = _question(cell, module, path)
+            questions.append(question)
+            cells.append(_nbgrader_cell(question.test_source(), question.id, grade=True, points=question.points))
+        else:
+            cells.append(_nbgrader_cell(cell.source, str(cell.metadata[kind]), solution=kind == "answer"))
+    _check_unique_ids(cells, path)
+    table = points_table(questions)
+    for cell in cells:
+        if cell.cell_type == "markdown" and POINTS_TABLE in cell.source:
+            cell.source = cell.source.replace(POINTS_TABLE, table)
+    notebook = nbformat.v4.new_notebook(cells=cells, metadata={
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    })
+    return Source(notebook, questions)
+
+
+def build(assignment, folder):
+    """Write the nbgrader source notebook to ``folder/NAME/topic.ipynb``; returns ``folder``."""
+    target = Path(folder) / assignment.name / assignment.notebook
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(load(assignment).notebook, target)
+    return Path(folder)
+
+
+def points_table(questions):
+    parts = any(question.part for question in questions)
+    header = ["| part | what is graded | points |", "| --- | --- | --- |"] if parts else \
+        ["| what is graded | points |", "| --- | --- |"]
+    rows = [f"| {question.part} | {question.title} | {question.points:g} |" if parts
+            else f"| {question.title} | {question.points:g} |" for question in questions]
+    total = sum(question.points for question in questions)
+    footer = [f"| | **total** | **{total:g}** |" if parts else f"| **total** | **{total:g}** |"]
+    return "\n".join(header + rows + footer)
+
+
+def _question(cell, module, path):
+    meta = cell.metadata
+    missing = [key for key in ("question", "points", "title", "check", "args", "cases", "hidden") if key not in meta]
+    if missing:
+        raise ValueError(f"{path}: question {meta.get('question')!r} lacks {missing}.")
+    if not meta["hidden"]:
+        raise ValueError(f"{path}: question {meta['question']!r} has no hidden case (other shapes and seeds).")
+    return Question(
+        id=meta["question"], points=meta["points"], title=meta["title"], module=module, check=meta["check"],
+        args=tuple(meta["args"]), cases=tuple(meta["cases"]), hidden=tuple(meta["hidden"]),
+        about=cell.source.strip(), part=str(meta.get("part", "")),
+    )
+
+
+def _nbgrader_cell(source, grade_id, grade=False, solution=False, points=None):
+    meta = {"grade": grade, "grade_id": grade_id, "locked": not solution, "schema_version": 3,
+            "solution": solution, "task": False}
+    if points is not None:
+        meta["points"] = points
+    return nbformat.v4.new_code_cell(source, id=grade_id, metadata={"nbgrader": meta})
+
+
+def _check_unique_ids(cells, path):
+    seen = set()
+    for cell in cells:
+        if cell.id in seen:
+            raise ValueError(f"{path}: two cells have the id {cell.id!r}.")
+        seen.add(cell.id)

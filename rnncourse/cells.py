@@ -1,0 +1,88 @@
+"""The course's recurrent cells, declared once: their parameters, Keras layout and size.
+
+Every chapter that builds a random problem, moves weights into Keras or counts
+parameters asks this registry, so that the GRU and the LSTM (chapters 7-8) are
+added in one place instead of once per chapter.
+
+The course writes weights to multiply from the left (``W_ax @ x_t``); Keras
+multiplies from the right and concatenates the blocks of gated cells along the
+last axis in its own gate order. ``keras_gates`` names those blocks in Keras'
+order with the course's gate names:
+
+=============  ==========================  ===============================  ===================
+cell           course parameters           Keras blocks (order)             parameters
+=============  ==========================  ===============================  ===================
+simple RNN     W_ax, W_aa, b_a             one block                        n_a (n_a + n_x + 1)
+GRU            W_u, W_r, W_c, b_u, b_r,    z, r, h = update, reset,         3 n_a (n_a + n_x + 1)
+               b_c (W_* on [c_prev; x_t])  candidate                        (+ 3 n_a with Keras'
+                                                                            reset_after=True)
+LSTM           W_u, W_f, W_c, W_o, b_*     i, f, c, o = update, forget,     4 n_a (n_a + n_x + 1)
+               (W_* on [a_prev; x_t])      candidate, output
+=============  ==========================  ===============================  ===================
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Random weights are drawn from N(0, SCALE^2): large enough that tanh and sigmoid give
+# clearly different values, small enough that they do not saturate.
+SCALE = 0.5
+
+
+@dataclass(frozen=True)
+class CellType:
+    name: str
+    keras_layer: str  # the keras.layers class that computes the same cell
+    keras_gates: tuple  # course gate names of the Keras blocks, in Keras' order
+    stacked: bool  # weights act on the stacked column [a_prev; x_t] (gated cells) or not
+
+    def parameter_shapes(self, n_x, n_a):
+        """Course-layout shapes of the cell's parameters."""
+        if not self.stacked:
+            return {"W_ax": (n_a, n_x), "W_aa": (n_a, n_a), "b_a": (n_a, 1)}
+        shapes = {f"W_{gate}": (n_a, n_a + n_x) for gate in self.keras_gates}
+        shapes.update({f"b_{gate}": (n_a, 1) for gate in self.keras_gates})
+        return shapes
+
+    def count_params(self, n_x, n_a, bias_vectors=1):
+        """Parameters of one Keras layer of ``n_a`` units on ``n_x`` features.
+
+        Each block has an input matrix (n_x x n_a), a recurrent one (n_a x n_a) and
+        ``bias_vectors`` biases of n_a (Keras' GRU with reset_after=True has two).
+        """
+        return len(self.keras_gates) * n_a * (n_a + n_x + bias_vectors)
+
+    def count_formula(self, n_x, n_a, bias_vectors=1):
+        """The formula of ``count_params`` with the numbers in, for messages and pages."""
+        blocks = len(self.keras_gates)
+        factor = f"{blocks} x " if blocks > 1 else ""
+        return f"{factor}n_a (n_a + n_x + {bias_vectors}) = {factor}{n_a} x ({n_a} + {n_x} + {bias_vectors})"
+
+    def random_parameters(self, n_x, n_a, rng):
+        return {name: SCALE * rng.standard_normal(shape) for name, shape in self.parameter_shapes(n_x, n_a).items()}
+
+
+SIMPLE_RNN = CellType("simple RNN", "SimpleRNN", ("a",), stacked=False)
+GRU = CellType("GRU", "GRU", ("u", "r", "c"), stacked=True)
+LSTM = CellType("LSTM", "LSTM", ("u", "f", "c", "o"), stacked=True)
+CELLS = {cell.keras_layer: cell for cell in (SIMPLE_RNN, GRU, LSTM)}
+
+
+def output_parameters(n_a, n_y, rng):
+    """``W_ya`` (n_y, n_a) and ``b_y`` (n_y, 1) of the softmax output layer."""
+    return {"W_ya": SCALE * rng.standard_normal((n_y, n_a)), "b_y": SCALE * rng.standard_normal((n_y, 1))}
+
+
+def random_parameters(n_x, n_a, n_y, rng, cell=SIMPLE_RNN):
+    """A cell's parameters and the output layer's, drawn with the generator ``rng``."""
+    return {**cell.random_parameters(n_x, n_a, rng), **output_parameters(n_a, n_y, rng)}
+
+
+def random_problem(n_x, n_a, n_y, m, seed, T_x=None, cell=SIMPLE_RNN):
+    """``(parameters, x, a_prev)``: ``x`` is ``(n_x, m, T_x)``, or one step ``(n_x, m)`` if T_x is None."""
+    rng = np.random.default_rng(seed)
+    parameters = random_parameters(n_x, n_a, n_y, rng, cell)
+    x = rng.standard_normal((n_x, m) if T_x is None else (n_x, m, T_x))
+    a_prev = rng.standard_normal((n_a, m))
+    return parameters, x, a_prev

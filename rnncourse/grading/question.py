@@ -1,0 +1,140 @@
+"""A check in two halves, so that a grade never depends on code in the student's process.
+
+``collect`` runs where the student's code lives: it calls the student's
+functions on the inputs of one case and returns what they gave, as plain data
+(numbers, strings, lists, dicts, NumPy arrays). ``judge`` gets those data and
+the same case, recomputes what is expected (from Keras with the same weights,
+say) and raises ``AssertionError`` with a hint that names the likely mistake.
+
+- In a notebook, ``check(*answers, **case)`` does both, so students see the
+  same messages the grader gives.
+- When grading, the test cell is replaced by a call to ``record``, which only
+  collects and appends the data to a file; the grader judges them in its own
+  process (``autograder/judge.py``), which the student's code never touches.
+"""
+
+import contextlib
+import importlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from rnncourse.grading import plain
+
+ANSWERS_FILE = "RNNCOURSE_ANSWERS"  # environment variable: where ``record`` appends
+MAX_ERROR_LENGTH = 1000
+
+
+@dataclass(frozen=True)
+class Check:
+    """One graded question's check: ``collect(*answers, **case) -> data`` and ``judge(data, **case)``."""
+
+    title: str
+    collect: Callable
+    judge: Callable
+
+    def __call__(self, *answers, **case):
+        # nbgrader scores a test cell that writes to stderr as failed, so a harmless
+        # warning (from Keras, say) printed while checking goes to stdout instead.
+        with contextlib.redirect_stderr(sys.stdout):
+            data = plain.round_trip(self.collect(*answers, **case))
+            self.judge(data, **case)
+        print(f"{self.title}: all checks passed.")
+
+
+# ---- likely mistakes as data ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A plausible wrong formula and what to tell the student who wrote it."""
+
+    hint: str
+    wrong: Callable  # problem -> the value that mistake gives
+
+
+def diagnose(name, actual, expected, problem, mistakes=(), atol=1e-8, hint=""):
+    """``actual`` must equal ``expected``; if it equals what a listed mistake gives, say that mistake.
+
+    The mistakes are tried only when the answer is wrong, so a formula that
+    happens to agree with a mistake on some input never costs a right answer.
+    """
+    from rnncourse.grading.checks import assert_close, is_close
+
+    if is_close(actual, expected, atol=atol, rtol=atol):
+        return
+    for mistake in mistakes:
+        if is_close(actual, mistake.wrong(problem), atol=atol, rtol=atol):
+            raise AssertionError(f"`{name}` is wrong: {mistake.hint}")
+    assert_close(name, actual, expected, atol=atol, rtol=atol, hint=hint)
+
+
+# ---- stand-ins: test one function with a known version of the one it calls ------------------
+
+
+@contextlib.contextmanager
+def stand_in(function, name, replacement):
+    """While active, ``function`` calls ``replacement`` where it calls ``name``.
+
+    A loop is then checked on its own: a bug in the cell it calls (graded
+    elsewhere) is not charged twice.
+    """
+    namespace = function.__globals__
+    assert name in namespace, f"`{function.__name__}` should call `{name}`."
+    own, namespace[name] = namespace[name], replacement
+    try:
+        yield replacement
+    finally:
+        namespace[name] = own
+
+
+class Recorder:
+    """A stand-in that records its calls (as arrays) and answers with ``step(call_index, *args)``."""
+
+    def __init__(self, step):
+        self.step = step
+        self.calls = []
+
+    def __call__(self, *args):
+        self.calls.append([np.array(arg, dtype=float) if _is_array(arg) else None for arg in args])
+        return self.step(len(self.calls) - 1, *args)
+
+
+def _is_array(value):
+    return isinstance(value, (np.ndarray, float, int)) or hasattr(value, "__array__")
+
+
+# ---- grading: collect only, and write the data down -----------------------------------------
+
+
+def record(question, module, check, answers, cases):
+    """Collect a question's data for every case and append one JSON line to $RNNCOURSE_ANSWERS.
+
+    ``answers`` is a function returning the student's objects, so that a name the
+    student never defined is recorded as the reason, not a crash of the cell.
+    Nothing here decides anything: an error is written down as text.
+    """
+    collect = getattr(importlib.import_module(module), check).collect
+    results = []
+    for index, case in enumerate(cases):
+        try:
+            with contextlib.redirect_stderr(sys.stdout):
+                results.append({"data": plain.encode(collect(*answers(), **case))})
+        except KeyboardInterrupt:
+            results += [{"error": "stopped at the cell time limit (an endless loop?)"}] * (len(cases) - index)
+            break
+        except BaseException as error:  # noqa: BLE001 (the student's code may raise anything)
+            results.append({"error": _describe_error(error)})
+    line = json.dumps({"question": question, "results": results}, separators=(",", ":"))
+    with open(os.environ[ANSWERS_FILE], "a") as handle:
+        handle.write(line + "\n")
+    print(f"{question}: answers recorded for grading.")
+
+
+def _describe_error(error):
+    text = f"{type(error).__name__}: {error}".strip().rstrip(":")
+    return text[:MAX_ERROR_LENGTH]
