@@ -13,7 +13,7 @@ BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 OUT ?= grades.csv
 
-.PHONY: book test lab exercises grade clean
+.PHONY: book test lab exercises grade clean sandbox
 
 $(READY): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ book: $(READY)
 	$(BIN)/jupyter-book build book --warningiserror --keep-going
 	@echo "The website is in book/_build/html (open book/_build/html/index.html)."
 
-test: $(READY)
+test: $(READY) sandbox
 	$(BIN)/python -m pytest
 
 lab: $(READY)
@@ -34,10 +34,15 @@ lab: $(READY)
 exercises: $(READY)
 	$(BIN)/python -m autograder generate
 
-grade: $(READY)
+grade: $(READY) sandbox
 	@test -n "$(ASSIGNMENT)" -a -n "$(SUBMISSIONS)" || \
 		{ echo "usage: make grade ASSIGNMENT=ch02_rnn_model SUBMISSIONS=folder [OUT=grades.csv] [FEEDBACK=1]"; exit 2; }
 	$(BIN)/python -m autograder grade $(ASSIGNMENT) $(SUBMISSIONS) --out $(OUT) $(if $(FEEDBACK),--feedback)
+
+# The grader runs submissions in bubblewrap's sandbox; installed here where it is missing (Debian/Ubuntu).
+sandbox:
+	@command -v bwrap >/dev/null || { echo "installing bubblewrap (the grader's sandbox)"; \
+		$(if $(filter 0,$(shell id -u)),,sudo) sh -c 'apt-get update -qq && apt-get install -y -qq bubblewrap'; }
 
 clean:
 	rm -rf book/_build grading
