@@ -10,13 +10,37 @@ Writes OUT (the executed notebook, errors included) and ``status.json``:
 """
 
 import argparse
+import asyncio
 import json
 import sys
 from pathlib import Path
 
 import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import ensure_async
 
 KERNEL = "course"
+GRACE = 5  # seconds an interrupted cell has to stop before the run is given up
+
+
+class Client(NotebookClient):
+    """nbclient, except that a cell still running after an interrupt ends the run.
+
+    nbclient itself interrupts again and again, for ever, a cell that ignores
+    interrupts (the wall-time limit would then be the only way out).
+    """
+
+    _interrupted = None
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        if cell is not None and self._interrupted is cell:
+            raise CellTimeoutError.error_from_timeout_and_cell(
+                "Cell execution timed out and did not stop when interrupted", timeout, cell)
+        self._interrupted = cell
+        await ensure_async(self.km.interrupt_kernel())
+        await asyncio.sleep(GRACE)
+        return None
 
 
 def kernelspec(home):
@@ -34,12 +58,9 @@ def main(argv=None):
     parser.add_argument("--cell-timeout", type=int, default=120)
     args = parser.parse_args(argv)
 
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-
     kernelspec(Path.home())
     notebook = nbformat.read(args.notebook, as_version=4)
-    client = NotebookClient(notebook, timeout=args.cell_timeout, interrupt_on_timeout=True, allow_errors=True,
+    client = Client(notebook, timeout=args.cell_timeout, interrupt_on_timeout=True, allow_errors=True,
                             kernel_name=KERNEL, record_timing=False, resources={"metadata": {"path": "."}})
     status, detail = "completed", ""
     try:

@@ -305,8 +305,10 @@ def test_attack_gains_nothing(graded, attack):
     if attack.loses is not None:
         assert scores(row, FIRST) == expected_scores(FIRST, attack.loses)
     autograded = graded[FIRST.name, "workdir"] / "autograded" / attack.name / FIRST.name / FIRST.notebook
-    if autograded.exists():
-        assert attacks.LEAK not in autograded.read_text()
+    if autograded.exists():  # what the attack printed: never what it was looking for
+        outputs = [str(output) for cell in nbformat.read(autograded, as_version=4).cells
+                   for output in cell.get("outputs", [])]
+        assert not [output for output in outputs if attacks.LEAK in output]
 
 
 def test_attacks_change_no_file_of_the_course_its_environment_or_the_submissions(graded):

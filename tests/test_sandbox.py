@@ -194,3 +194,26 @@ def test_missing_bubblewrap_is_refused_with_a_way_out(monkeypatch):
     finally:
         monkeypatch.undo()
         sandbox.problem.cache_clear()
+
+
+@pytest.mark.parametrize("code, status", [
+    ("import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.1)", "cell timeout"),
+    ("import os\nos._exit(1)", "dead kernel"),
+    ("while True:\n    pass", "completed"),  # interrupted, and the notebook goes on
+])
+def test_runner_ends_cells_that_hang_or_kill_the_kernel(tmp_path, code, status):
+    import nbformat
+
+    folder = tmp_path / "private"
+    folder.mkdir()
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('before')"),
+                                               nbformat.v4.new_code_cell(code),
+                                               nbformat.v4.new_code_cell("print('after')")])
+    nbformat.write(notebook, folder / "notebook.ipynb")
+    result = sandbox.run([sys.executable, "-m", "autograder.runner", "notebook.ipynb", "executed.ipynb",
+                          "--cell-timeout=2"], folder, Limits(wall=120), extra_binds=PACKAGES, log=tmp_path / "log")
+    assert not result.hits and result.seconds < 60, (tmp_path / "log").read_text()
+    assert json.loads((folder / "status.json").read_text())["status"] == status
+    executed = nbformat.read(folder / "executed.ipynb", as_version=4)
+    assert executed.cells[0].outputs[0]["text"] == "before\n"
+    assert bool(executed.cells[2].get("outputs")) == (status == "completed")
