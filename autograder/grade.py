@@ -396,8 +396,6 @@ class Grader:
         if restored:
             row.reasons.append(f"locked cells changed or deleted, graded with the originals: {', '.join(restored)}")
         row.reasons += reasons
-        if not outcome.sandboxed:
-            row.reasons.append(UNSANDBOXED)
         with self._lock:
             self._record(row)
             self._write_autograded(row, notebook, outcome.executed, reasons)
@@ -542,6 +540,9 @@ def grade_folder(assignment, submissions_folder, out_csv, workdir, cell_timeout=
         for future in as_completed(pending):
             notebook, restored, others = pending[future]
             done(grader.finish(future.result(), notebook, restored), others)
+    if not sandboxed:
+        for row in rows:
+            row.reasons.append(UNSANDBOXED)
     write_csv(out_csv, assignment, rows, grader.max_scores)
     if feedback:
         log(f"feedback pages: {grader.feedback()}/STUDENT/{assignment.name}/")

@@ -46,7 +46,7 @@ UID_RANGE = (1_000_000, 2_000_000)  # fresh user ids of sandboxed runs (when the
 class Limits:
     """What one submission may use. Each one hit stops it and becomes a reason in its row."""
 
-    memory: int = 4 * GiB  # resident memory of all its processes together
+    memory: int = 4 * GiB  # resident memory of all its processes together (shared pages counted once)
     processes: int = 512  # processes and threads together (TensorFlow starts a few dozen threads)
     wall: float = 900.0  # seconds for the whole run
     output: int = 64 * MiB  # bytes in any one file, and in its private folder altogether
@@ -264,7 +264,7 @@ class _Watchdog(threading.Thread):
         for proc in _tree(self.process.pid):
             try:
                 with proc.oneshot():
-                    memory += proc.memory_info().rss
+                    memory += _proportional_memory(proc)
                     if self.count_root or proc.uids().real != 0:  # bwrap and setpriv themselves run as root
                         tasks += proc.num_threads()
             except psutil.Error:
@@ -278,6 +278,15 @@ class _Watchdog(threading.Thread):
         if check_folder and sum(p.lstat().st_size for p in _files(self.folder)) > self.limits.output:
             return "output"
         return None
+
+
+def _proportional_memory(proc):
+    """Resident memory with shared pages split among their sharers (PSS): forked children of a
+    kernel share its pages, and counting them once per child would stop a fork long before a bomb."""
+    try:
+        return proc.memory_full_info().pss
+    except (psutil.AccessDenied, AttributeError):
+        return proc.memory_info().rss
 
 
 def _tree(pid):

@@ -35,7 +35,7 @@ WITH_FIXTURES = [a for a in ASSIGNMENTS if fixtures.exists(a)]
 # The grader's handling of broken and tampered notebooks is tested on one assignment:
 # the one whose fixtures define BROKEN_SUBMISSIONS (chapter 2).
 FIRST = next(a for a in WITH_FIXTURES if hasattr(fixtures.of(a), "BROKEN_SUBMISSIONS"))
-CELL_TIMEOUT = 30  # seconds; the slowest cell of a solution takes about 10
+CELL_TIMEOUT = 90  # seconds; the slowest cell of a solution takes about 10 alone, 40 on one busy core
 WRONG = [(a, wrong) for a in WITH_FIXTURES for wrong in fixtures.of(a).WRONG_SUBMISSIONS]
 BROKEN = fixtures.of(FIRST).BROKEN_SUBMISSIONS
 # A wrong answer whose tests are then neutralised or deleted must lose the same points.
@@ -357,3 +357,21 @@ def test_dask_cluster_of_two_workers_grades_and_the_coordinator_writes(tmp_path)
     assert scores(csv_rows["bob"], FIRST) == expected_scores(FIRST, HONEST.loses)
     assert float(csv_rows["carol"]["score"]) == 0 and csv_rows["carol"]["status"] == "graded"
     assert (tmp_path / "work" / "gradebook.db").exists()
+
+
+def test_unsandboxed_grading_only_on_request_and_every_row_says_so(tmp_path, monkeypatch):
+    from autograder import sandbox
+
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    shutil.copy(EXERCISES / FIRST.name / FIRST.notebook, folder / "dave.ipynb")
+    (folder / "erin.ipynb").write_text("")
+    monkeypatch.setattr(sandbox, "problem", lambda: "bubblewrap is not installed")
+    with pytest.raises(sandbox.Unavailable, match="--unsandboxed"):
+        grade_folder(FIRST, folder, tmp_path / "refused.csv", tmp_path / "work")
+    assert not (tmp_path / "refused.csv").exists()
+    grade_folder(FIRST, folder, tmp_path / "grades.csv", tmp_path / "work", cell_timeout=CELL_TIMEOUT,
+                 sandboxed=False, jobs=1)
+    rows = read_rows(tmp_path / "grades.csv")
+    assert all("WITHOUT a sandbox" in row["reasons"] for row in rows.values())
+    assert rows["dave"]["status"] == "graded" and float(rows["dave"]["score"]) == 0
