@@ -14,7 +14,7 @@ BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 OUT ?= grades.csv
 
-.PHONY: book test test-fast lab exercises grade clean chromium
+.PHONY: book test test-fast lab exercises grade clean chromium sandbox
 
 $(READY): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ book: $(READY)
 	@echo "The website is in book/_build/html (open book/_build/html/index.html)."
 
 # Tests sharing a chapter's graded folder, or the website build, stay on one worker (tests/conftest.py).
-test: $(READY) chromium
+test: $(READY) chromium sandbox
 	$(BIN)/python -m pytest -n $(shell nproc 2>/dev/null || echo 2) --dist loadgroup --durations=15
 
 test-fast: $(READY)
@@ -60,10 +60,15 @@ lab: $(READY)
 exercises: $(READY)
 	$(BIN)/python -m autograder generate
 
-grade: $(READY)
+grade: $(READY) sandbox
 	@test -n "$(ASSIGNMENT)" -a -n "$(SUBMISSIONS)" || \
 		{ echo "usage: make grade ASSIGNMENT=ch02_rnn_model SUBMISSIONS=folder [OUT=grades.csv] [FEEDBACK=1]"; exit 2; }
 	$(BIN)/python -m autograder grade $(ASSIGNMENT) $(SUBMISSIONS) --out $(OUT) $(if $(FEEDBACK),--feedback)
+
+# The grader runs submissions in bubblewrap's sandbox; installed here where it is missing (Debian/Ubuntu).
+sandbox:
+	@command -v bwrap >/dev/null || { echo "installing bubblewrap (the grader's sandbox)"; \
+		$(if $(filter 0,$(shell id -u)),,sudo) sh -c 'apt-get update -qq && apt-get install -y -qq bubblewrap'; }
 
 clean:
 	rm -rf book/_build grading

@@ -1,14 +1,17 @@
 """Command line of the instructor's tools: ``python -m autograder --help``."""
 
 import argparse
+import os
 import sys
 import time
 
 from autograder.course import EXERCISES, ROOT, assignment, assignments, cell_timeout
 from autograder.grade import NOTEBOOK_TIMEOUT
+from autograder.sandbox import GiB, MiB, Limits
 
 
 def main(argv=None):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # the judges import TensorFlow: no C++ start-up messages
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -26,6 +29,18 @@ def main(argv=None):
     grade.add_argument("--cell-timeout", type=int, default=cell_timeout(), help="seconds a cell may run (default: %(default)s, "
                                                                   "from autograder/nbgrader_config.py)")
     grade.add_argument("--notebook-timeout", type=int, default=NOTEBOOK_TIMEOUT, help="seconds a whole submission may take (default: %(default)s)")
+    grade.add_argument("--jobs", type=int, help="submissions graded side by side (default: one per core)")
+    grade.add_argument("--scheduler", help="address of a Dask scheduler (tcp://HOST:8786) whose workers grade the "
+                                           "submissions; they need the course installed (see the README)")
+    grade.add_argument("--memory-limit", type=float, default=Limits.memory / GiB,
+                       help="GiB of memory a submission may use (default: %(default)g)")
+    grade.add_argument("--process-limit", type=int, default=Limits.processes,
+                       help="processes and threads a submission may run (default: %(default)s)")
+    grade.add_argument("--output-limit", type=float, default=Limits.output / MiB,
+                       help="MiB a submission may write, and the largest answers file (default: %(default)g)")
+    grade.add_argument("--unsandboxed", action="store_true",
+                       help="run the submissions without a sandbox when none is available (only for code you "
+                            "trust: every row then says so)")
     grade.add_argument("--feedback", action="store_true", help="also write an HTML feedback page per student "
                                                                "(shows the hidden tests' output) in WORKDIR/feedback")
 
@@ -44,10 +59,19 @@ def main(argv=None):
     elif args.command == "grade":
         from autograder.grade import grade_folder
 
+        from autograder.sandbox import Unavailable
+
         item = assignment(args.assignment)
+        limits = Limits(memory=int(args.memory_limit * GiB), processes=args.process_limit,
+                        output=int(args.output_limit * MiB))
         started = time.perf_counter()
-        rows, max_scores = grade_folder(item, args.submissions, args.out, args.workdir or ROOT / "grading" / item.name,
-                                        args.cell_timeout, args.notebook_timeout, args.feedback)
+        try:
+            rows, max_scores = grade_folder(item, args.submissions, args.out,
+                                            args.workdir or ROOT / "grading" / item.name,
+                                            args.cell_timeout, args.notebook_timeout, args.feedback, jobs=args.jobs,
+                                            scheduler=args.scheduler, limits=limits, sandboxed=not args.unsandboxed)
+        except Unavailable as error:
+            raise SystemExit(f"Not grading: {error}")
         print(f"graded {len(rows)} submissions in {time.perf_counter() - started:.0f} s; grades in {args.out}")
     return 0
 

@@ -1,30 +1,50 @@
-"""Grade a folder of submissions and write a grades CSV.
+"""Grade a folder of submissions and write the gradebook and a grades CSV.
 
-Each submission is checked, copied into an nbgrader working folder and graded by
-``nbgrader autograde`` in a process of its own with a time limit. Whatever goes
-wrong with one submission (empty file, invalid notebook, an error, an endless
-loop, a dead kernel) ends up as a reason in that student's row; it never stops
+A submission's code only ever runs in a sandbox (``autograder/sandbox.py``),
+where it computes: each test cell is replaced by a cell that calls the
+student's functions on the declared cases, visible and hidden, and writes what
+they return as plain data to a file of the sandbox's private folder
+(``rnncourse.grading.question.record``). After the sandbox has exited, this
+process reads that file (size checked, plain JSON only) and judges every
+answer itself (``autograder/judge.py``). A test cell that was blanked, wrapped
+or never reported is worth zero; nothing the student's code writes is taken
+for a score. The gradebook and the CSV are written here, by the coordinating
+process alone.
+
+Submissions are executed side by side (``jobs``), on this machine or on the
+workers of a Dask cluster (``scheduler``). Whatever goes wrong with one
+submission (empty file, invalid notebook, an error, an endless loop, a dead
+kernel, a limit hit) ends up as a reason in that student's row; it never stops
 the grading of the others, and the submitted files are only read.
 """
 
 import csv
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
+import threading
 import time
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Gradebook
 
-from autograder import source
-from autograder.course import nbgrader_metadata, run_nbgrader, write_config
+from autograder import sandbox, source
+from autograder.course import is_test_cell, nbgrader_metadata, run_nbgrader, write_config
+from autograder.judge import judge, parse_answers
+from autograder.sandbox import Limits, read_output
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")
 NOTEBOOK_TIMEOUT = 900  # seconds a whole submission may take, by default
+ANSWERS = "answers.jsonl"  # in the submission's private folder
+MAX_SHOWN_OUTPUT = 20_000  # characters of one output kept in the autograded notebook (feedback pages)
+UNSANDBOXED = "graded WITHOUT a sandbox (--unsandboxed): its code could change files and other grades"
 
 
 @dataclass
@@ -43,6 +63,36 @@ class Row:
 
     def total(self):
         return sum(self.scores.values())
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a worker needs to execute one submission: plain data, no code of the grader's state."""
+
+    student: str
+    notebook: str  # JSON of the notebook to execute: the test cells replaced by collecting cells
+    cell_timeout: int
+    limits: Limits
+    sandboxed: bool = True
+    cpus: tuple = ()  # cores to run on (local jobs), or all
+
+
+@dataclass
+class Outcome:
+    """What came out of a sandbox: data to be read with suspicion, never code."""
+
+    student: str
+    answers: str | None = None  # text of the answers file, or None if missing, a link, or too large
+    executed: str | None = None  # JSON of the executed notebook (outputs for the feedback pages)
+    runner: dict = field(default_factory=dict)  # the runner's status.json: {"status", "detail"}
+    hits: list = field(default_factory=list)  # limits hit
+    seconds: float = 0.0
+    sandboxed: bool = True
+    log: str = ""  # last lines of the run's output (for a failure reason)
+    error: str = ""  # the worker could not run it at all
+
+
+# ---- reading the submissions -----------------------------------------------------------------
 
 
 def find_submissions(folder, assignment):
@@ -99,9 +149,7 @@ def restore_locked_cells(submitted, released):
 
     Changed cells get their released source and metadata back; deleted ones are
     inserted after the nearest earlier cell of the release that the submission
-    has. (nbgrader can add back deleted test cells itself, but only when the cell
-    before them is graded, and it does not add back given code.) Returns the ids
-    of the cells restored.
+    has. Returns the ids of the cells restored.
     """
     restored = []
     for cell in released.cells:
@@ -122,120 +170,302 @@ def restore_locked_cells(submitted, released):
     return restored
 
 
-# Test cells call the checks of rnncourse.grading in the student's own kernel, so an answer
-# cell could replace them. That cannot be prevented from inside the kernel; it is flagged.
-TOUCHES_CHECKS = re.compile(r"\bchecks\.\w+\s*=[^=]|rnncourse\.grading|\bsetattr\s*\(|sys\.modules")
+# ---- what runs in the sandbox ----------------------------------------------------------------
 
 
-def touches_checks(notebook, released):
-    """Student cells (answers, or cells they added) that look like they replace or reach into the checks.
+def is_split(question):
+    """Whether the question's check is in two halves (collect in the sandbox, judge here)."""
+    import importlib
 
-    Returns their ids, or their positions for cells without one.
+    return hasattr(getattr(importlib.import_module(question.module), question.check), "collect")
+
+
+def legacy_source(question):
+    """For a check not yet split in two: run the test cell and write down whether it raised.
+
+    Such a verdict is taken in the student's process, so it can be forged; the
+    grader warns about every chapter that still has one.
     """
-    locked = {_grade_id(cell) for cell in released.cells if nbgrader_metadata(cell).get("locked")}
-    return [_grade_id(cell) or f"cell {index + 1}" for index, cell in enumerate(notebook.cells)
-            if cell.cell_type == "code" and _grade_id(cell) not in locked - {None}
-            and TOUCHES_CHECKS.search(cell.source)]
+    return (f"import json as _json, os as _os\n"
+            f"try:\n"
+            f"    exec(compile({question.test_source()!r}, '<test>', 'exec'), globals())\n"
+            f"    _outcome = {{'passed': True}}\n"
+            f"except KeyboardInterrupt:\n"
+            f"    _outcome = {{'error': 'stopped at the cell time limit (an endless loop?)'}}\n"
+            f"except BaseException as _error:\n"
+            f"    _outcome = {{'error': f'{{type(_error).__name__}}: {{_error}}'[:1000]}}\n"
+            f"with open(_os.environ['RNNCOURSE_ANSWERS'], 'a') as _handle:\n"
+            f"    _handle.write(_json.dumps({{'question': {question.id!r}, 'legacy': _outcome}}) + '\\n')\n")
 
 
-def error_summaries(autograded_path, failed_ids):
-    """For each failed test cell, the error it showed: {grade id: "AssertionError: ..."}."""
-    summaries = {}
-    notebook = nbformat.read(autograded_path, as_version=4)
+def grading_notebook(notebook, questions):
+    """The notebook to execute: outputs cleared, each test cell replaced by the cell collecting its answers."""
+    notebook = nbformat.from_dict(notebook)
+    by_id = {question.id: question for question in questions}
     for cell in notebook.cells:
-        grade_id = _grade_id(cell)
-        if grade_id not in failed_ids:
+        if cell.cell_type != "code":
             continue
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                message = (output.get("evalue") or "").strip().splitlines()
-                summaries[grade_id] = f"{output.get('ename')}: {message[0] if message else ''}".strip(": ")
-                break
-    return summaries
+        cell.outputs, cell.execution_count = [], None
+        question = by_id.get(_grade_id(cell)) if is_test_cell(cell) else None
+        if question is not None:
+            cell.source = question.collect_source() if is_split(question) else legacy_source(question)
+    notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    return notebook
+
+
+def _visible_read_only():
+    """Host folders the sandbox sees read-only: the course packages and the data. Never solutions/."""
+    import autograder
+    import rnncourse
+
+    folders = [Path(rnncourse.__file__).parent, Path(autograder.__file__).parent]
+    env = {}
+    data = os.environ.get("RNNCOURSE_DATA")
+    cache = Path.home() / ".keras" / "datasets" / "rnncourse"
+    if not data and cache.is_dir():
+        data = str(cache)  # the loaders' download cache, offered as the local data folder
+    if data and Path(data).is_dir():
+        folders.append(Path(data).resolve())
+        env["RNNCOURSE_DATA"] = str(Path(data).resolve())
+    return folders, env
+
+
+def execute(job, workspace=None):
+    """Execute one submission in a sandbox of its own and collect what it wrote; runs on any worker.
+
+    The grader's state is not needed here: a Dask worker with the course
+    installed runs this as well as a thread of the coordinating process.
+    """
+    started = time.monotonic()
+    outcome = Outcome(job.student, sandboxed=job.sandboxed)
+    if job.sandboxed and sandbox.problem():
+        outcome.error = f"no sandbox on the worker: {sandbox.problem()}"
+        return outcome
+    base = Path(tempfile.mkdtemp(prefix=f"grade-{job.student}-", dir=workspace))
+    try:
+        private = base / "private"
+        private.mkdir()
+        (private / "notebook.ipynb").write_text(job.notebook)
+        binds, env = _visible_read_only()
+        inside = Path(sandbox.MOUNT) if job.sandboxed else private
+        env["RNNCOURSE_ANSWERS"] = str(inside / ANSWERS)
+        argv = [sys.executable, "-m", "autograder.runner", str(inside / "notebook.ipynb"),
+                str(inside / "executed.ipynb"), f"--cell-timeout={job.cell_timeout}"]
+        result = sandbox.run(argv, private, job.limits, sandboxed=job.sandboxed, extra_binds=binds, env=env,
+                             cpus=job.cpus or None, log=base / "log.txt")
+        outcome.hits = list(result.hits)
+        answers = read_output(private / ANSWERS, job.limits.output)
+        outcome.answers = answers.decode("utf-8", "replace") if answers is not None else None
+        executed = read_output(private / "executed.ipynb", job.limits.output)
+        outcome.executed = executed.decode("utf-8", "replace") if executed is not None else None
+        status = read_output(private / "status.json", 10_000)
+        try:
+            runner = json.loads(status) if status else {}
+            outcome.runner = {key: str(runner.get(key, ""))[:500] for key in ("status", "detail")} \
+                if isinstance(runner, dict) else {}
+        except ValueError:
+            outcome.runner = {}
+        log = (base / "log.txt").read_bytes()[-4000:] if (base / "log.txt").exists() else b""
+        outcome.log = log.decode("utf-8", "replace")
+    except Exception as error:  # noqa: BLE001 (one submission's trouble never stops the others)
+        outcome.error = f"{type(error).__name__}: {error}"
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+# ---- judged here -----------------------------------------------------------------------------
+
+# How a run that did not complete is reported, in words a student understands.
+RUNNER_FAILURES = {
+    "dead kernel": "the Python kernel died while running the notebook "
+                   "(does a cell exit Python, or use too much memory?)",
+    "cell timeout": "a cell ran past the time limit and did not stop when interrupted",
+}
+
+
+def verdicts(questions, outcome, limits):
+    """(status, {grade id: points}, reasons) for an outcome, decided in this process."""
+    zero = {question.id: 0.0 for question in questions}
+    if outcome.error:
+        return "failed", zero, [f"not graded: {outcome.error}"]
+    if outcome.hits:
+        status = "timed out" if "wall" in outcome.hits else "failed"
+        reasons = [f"stopped: {limits.describe(hit)}" for hit in outcome.hits]
+        if "wall" in outcome.hits:
+            reasons = [f"grading stopped after {limits.wall:g} s (an endless loop?)"]
+        return status, zero, reasons
+    runner = outcome.runner.get("status")
+    if runner in RUNNER_FAILURES:
+        return "failed", zero, [f"not graded: {RUNNER_FAILURES[runner]}"]
+    if runner != "completed":
+        detail = outcome.runner.get("detail") or _last_error(outcome.log) or "no output"
+        return "failed", zero, [f"not graded: the notebook could not be run ({detail[:300]})"]
+    text = outcome.answers or ""
+    answers = parse_answers(text)
+    legacy = _legacy_answers(text)
+    scores, reasons = {}, []
+    for question in questions:
+        if question.id in legacy:
+            passed = legacy[question.id].get("passed") is True
+            scores[question.id] = float(question.points) if passed else 0.0
+            if not passed:
+                reasons.append(f"{question.id}: {str(legacy[question.id].get('error', 'no verdict'))[:300]}")
+            continue
+        verdict = judge(question, answers.get(question.id))
+        scores[question.id] = verdict.points
+        if verdict.reason:
+            reasons.append(f"{question.id}: {verdict.reason}")
+    return "graded", scores, reasons
+
+
+def _legacy_answers(text):
+    found = {}
+    for line in text.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and isinstance(entry.get("question"), str) and isinstance(entry.get("legacy"), dict):
+            found[entry["question"]] = entry["legacy"]
+    return found
+
+
+def _last_error(log):
+    lines = [line.strip() for line in (log or "").splitlines() if line.strip()]
+    errors = [line for line in lines if re.match(r"^[\w.]+(Error|Exception): ", line)]
+    return (errors or lines or [""])[-1]
+
+
+# ---- the coordinating process ----------------------------------------------------------------
 
 
 class Grader:
-    """Grades the submissions of one assignment in ``workdir``, which it rebuilds."""
+    """Grades the submissions of one assignment; rebuilds ``workdir`` (gradebook, autograded notebooks)."""
 
-    def __init__(self, assignment, workdir, cell_timeout=None, notebook_timeout=NOTEBOOK_TIMEOUT):
+    def __init__(self, assignment, workdir, cell_timeout=None, notebook_timeout=NOTEBOOK_TIMEOUT, limits=None,
+                 sandboxed=True):
+        if sandboxed:
+            sandbox.require()
         self.assignment = assignment
         self.workdir = Path(workdir).resolve()
-        self.notebook_timeout = notebook_timeout
+        self.limits = replace(limits or Limits(), wall=float(notebook_timeout))
+        self.sandboxed = sandboxed
+        from autograder.course import cell_timeout as configured
+
+        self.cell_timeout = int(cell_timeout or configured())
         if self.workdir.exists():
             shutil.rmtree(self.workdir)
         self.workdir.mkdir(parents=True)
         self.release = self.workdir / "release"
-        write_config(self.workdir, source.build(assignment, self.workdir / "source"), self.release, cell_timeout)
+        self.source = source.load(assignment)
+        self.questions = self.source.questions
+        built = self.workdir / "source" / assignment.name / assignment.notebook
+        built.parent.mkdir(parents=True)
+        nbformat.write(self.source.notebook, built)
+        write_config(self.workdir, self.workdir / "source", self.release, self.cell_timeout)
         # Records the assignment, its test cells and their points (hidden tests included) in the gradebook.
         result = run_nbgrader(self.workdir, "generate_assignment", assignment.name, "--force")
         if result.returncode != 0:
             raise RuntimeError(f"nbgrader generate_assignment failed:\n{result.stdout}")
+        # The instructor's files leave the working folder: only the gradebook and results stay.
+        shutil.rmtree(self.workdir / "source")
         self.released = nbformat.read(self.release / assignment.name / assignment.notebook, as_version=4)
-        with self.gradebook() as gradebook:
-            notebook = gradebook.find_notebook(Path(assignment.notebook).stem, assignment.name)
-            self.max_scores = {cell.name: cell.max_score for cell in notebook.grade_cells}
+        self.max_scores = {question.id: float(question.points) for question in self.questions}
+        self.legacy = [question.id for question in self.questions if not is_split(question)]
+        self._lock = threading.Lock()
 
     def gradebook(self):
         return Gradebook(f"sqlite:///{self.workdir / 'gradebook.db'}")
 
-    def grade(self, submission):
+    def prepare(self, submission):
+        """A Job for the submission, or a Row saying why it cannot be graded."""
         notebook = read_submission(submission)
         if isinstance(notebook, Row):
             return self._zero(notebook)
-        row = Row(submission.student)
         restored = restore_locked_cells(notebook, self.released)
+        job = Job(submission.student, nbformat.writes(grading_notebook(notebook, self.questions)),
+                  self.cell_timeout, self.limits, self.sandboxed)
+        return job, notebook, restored
+
+    def finish(self, outcome, notebook, restored):
+        """Judge an outcome and record it: the row, the gradebook, the autograded notebook."""
+        status, scores, reasons = verdicts(self.questions, outcome, self.limits)
+        row = Row(outcome.student, status, scores, seconds=outcome.seconds)
         if restored:
             row.reasons.append(f"locked cells changed or deleted, graded with the originals: {', '.join(restored)}")
-        suspicious = touches_checks(notebook, self.released)
-        if suspicious:
-            row.reasons.append(f"review by hand: cells {', '.join(suspicious)} reach into the grading checks")
-
-        target = self.workdir / "submitted" / submission.student / self.assignment.name
-        target.mkdir(parents=True, exist_ok=True)
-        nbformat.write(notebook, target / self.assignment.notebook)
-        try:
-            result = run_nbgrader(self.workdir, "autograde", self.assignment.name,
-                                  f"--student={submission.student}", "--force",
-                                  timeout=self.notebook_timeout)
-        except subprocess.TimeoutExpired:
-            row.status = "timed out"
-            row.reasons.append(f"grading stopped after {self.notebook_timeout} s (an endless loop?)")
-            return self._zero(row)
-
-        scores = self._scores(submission.student)
-        if result.returncode != 0 or scores is None:
-            row.status = "failed"
-            row.reasons.append("not graded: " + _failure_reason(result.stdout))
-            return self._zero(row)
-        row.scores = scores
-        failed = [grade_id for grade_id, points in scores.items() if points < self.max_scores[grade_id]]
-        autograded = self.workdir / "autograded" / submission.student / self.assignment.name / self.assignment.notebook
-        if failed and autograded.exists():
-            for grade_id, summary in error_summaries(autograded, failed).items():
-                if summary.startswith("KeyboardInterrupt"):
-                    summary = "stopped at the cell time limit (an endless loop?)"
-                row.reasons.append(f"{grade_id}: {summary}")
+        row.reasons += reasons
+        with self._lock:
+            self._record(row)
+            self._write_autograded(row, notebook, outcome.executed, reasons)
         return row
 
+    def _record(self, row):
+        """The row's scores in nbgrader's gradebook, for nbgrader's own tools (export, formgrader, feedback)."""
+        notebook_name = Path(self.assignment.notebook).stem
+        with self.gradebook() as gradebook:
+            gradebook.update_or_create_student(row.student)
+            gradebook.update_or_create_submission(self.assignment.name, row.student)
+            submitted = gradebook.find_submission_notebook(notebook_name, self.assignment.name, row.student)
+            for grade in submitted.grades:
+                grade.auto_score = row.scores.get(grade.name, 0.0)
+                grade.needs_manual_grade = False
+            gradebook.db.commit()
+
+    def _write_autograded(self, row, notebook, executed, reasons):
+        """The submission as graded: its cells' outputs (cut to size) and each test cell's verdict."""
+        shown = nbformat.from_dict(notebook)
+        ran = None
+        if executed:
+            try:
+                ran = nbformat.reads(executed, as_version=4)
+            except Exception:  # noqa: BLE001 (written in the sandbox: may be anything)
+                ran = None
+        if ran is not None and len(ran.cells) != len(shown.cells):
+            ran = None
+        lost = {reason.split(": ", 1)[0]: reason.split(": ", 1)[1] for reason in reasons if ": " in reason}
+        for index, cell in enumerate(shown.cells):
+            if cell.cell_type != "code":
+                continue
+            cell.outputs, cell.execution_count = [], None
+            grade_id = _grade_id(cell)
+            if is_test_cell(cell) and grade_id in self.max_scores:
+                if row.status == "graded" and grade_id not in lost:
+                    text = f"{grade_id}: all checks passed, visible and hidden.\n"
+                    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+                else:
+                    why = lost.get(grade_id) or "; ".join(row.reasons) or "not graded"
+                    cell.outputs = [nbformat.v4.new_output("error", ename="Failed", evalue=why, traceback=[why])]
+            elif ran is not None:
+                cell.outputs = [_cut(output) for output in ran.cells[index].get("outputs", [])][:20]
+        target = self.workdir / "autograded" / row.student / self.assignment.name / self.assignment.notebook
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(shown, target)
+
     def feedback(self):
-        """nbgrader generate_feedback: an HTML page per graded student, with every test's output."""
+        """nbgrader generate_feedback: an HTML page per graded student, with every test's verdict."""
         result = run_nbgrader(self.workdir, "generate_feedback", self.assignment.name, "--force")
         if result.returncode != 0:
-            raise RuntimeError(f"nbgrader generate_feedback failed: {_failure_reason(result.stdout)}")
+            raise RuntimeError(f"nbgrader generate_feedback failed: {_last_error(result.stdout)}")
         return self.workdir / "feedback"
-
-    def _scores(self, student):
-        try:
-            with self.gradebook() as gradebook:
-                notebook = gradebook.find_submission_notebook(
-                    Path(self.assignment.notebook).stem, self.assignment.name, student)
-                return {grade.name: grade.score for grade in notebook.grades}
-        except MissingEntry:
-            return None
 
     def _zero(self, row):
         row.scores = {grade_id: 0.0 for grade_id in self.max_scores}
         return row
+
+
+def _cut(output):
+    """An output of the student's run, without anything large (a 100 MB print stays out of the gradebook)."""
+    output = nbformat.from_dict(output)
+    if output.get("output_type") == "stream":
+        text = str(output.get("text", ""))
+        if len(text) > MAX_SHOWN_OUTPUT:
+            output.text = text[:MAX_SHOWN_OUTPUT] + f"\n[... {len(text) - MAX_SHOWN_OUTPUT:,} more characters cut]\n"
+    elif "data" in output:
+        data = {key: value for key, value in output.data.items() if len(str(value)) <= 10 * MAX_SHOWN_OUTPUT}
+        output.data = data or {"text/plain": "[output too large, cut]"}
+    return output
 
 
 def write_csv(path, assignment, rows, max_scores):
@@ -254,49 +484,110 @@ def write_csv(path, assignment, rows, max_scores):
     os.replace(handle.name, path)
 
 
+def default_jobs():
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def core_slots(jobs):
+    """The cores of each local job: the machine's cores shared out, so jobs do not fight over them."""
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if jobs <= 1 or len(cores) < jobs:
+        return [()] * max(jobs, 1)
+    share = len(cores) // jobs
+    return [tuple(cores[i * share:(i + 1) * share]) for i in range(jobs)]
+
+
 def grade_folder(assignment, submissions_folder, out_csv, workdir, cell_timeout=None,
-                 notebook_timeout=NOTEBOOK_TIMEOUT,
-                 feedback=False, log=print):
+                 notebook_timeout=NOTEBOOK_TIMEOUT, feedback=False, log=print, jobs=None, scheduler=None,
+                 limits=None, sandboxed=True):
+    """Grade every submission of ``submissions_folder``; returns (rows, max_scores).
+
+    ``jobs`` submissions run side by side on this machine (default: one per core),
+    or, with ``scheduler`` (a Dask scheduler's address), on that cluster's workers.
+    """
     submissions, rows = find_submissions(submissions_folder, assignment)
-    grader = Grader(assignment, workdir, cell_timeout, notebook_timeout)
+    grader = Grader(assignment, workdir, cell_timeout, notebook_timeout, limits, sandboxed)
+    if grader.legacy:
+        log(f"warning: {', '.join(grader.legacy)} of {assignment.name} are still judged in the student's kernel "
+            "(their checks are not split into collect and judge), so those verdicts can be forged")
+    if not sandboxed:
+        log(f"warning: {UNSANDBOXED}")
     rows = [grader._zero(row) for row in rows]
     by_student = {}
     for submission in submissions:
         by_student.setdefault(submission.student, []).append(submission)
-    for student, (submission, *others) in by_student.items():
-        started = time.perf_counter()
-        row = grader.grade(submission)
-        row.seconds = time.perf_counter() - started
+    total = _points(sum(grader.max_scores.values()))
+
+    def done(row, others):
         if others:
-            ignored = ", ".join(str(other.path) for other in others)
-            row.reasons.append(f"graded {submission.path}; ignored other submissions: {ignored}")
-        log(f"{row.student}: {_points(row.total())}/{_points(sum(grader.max_scores.values()))} {row.status}"
-            f" in {row.seconds:.0f} s"
+            row.reasons.append(f"graded {by_student[row.student][0].path}; ignored other submissions: "
+                               + ", ".join(str(other.path) for other in others))
+        log(f"{row.student}: {_points(row.total())}/{total} {row.status} in {row.seconds:.0f} s"
             + (f" ({'; '.join(row.reasons)})" if row.reasons else ""))
         rows.append(row)
+
+    jobs = jobs or default_jobs()
+    pending = {}
+    with _executor(jobs, scheduler) as executor:
+        for student, (submission, *others) in by_student.items():
+            prepared = grader.prepare(submission)
+            if isinstance(prepared, Row):
+                done(prepared, others)
+                continue
+            job, notebook, restored = prepared
+            pending[executor.submit(_execute_in_slot if scheduler is None else execute, job)] = \
+                (notebook, restored, others)
+        for future in as_completed(pending):
+            notebook, restored, others = pending[future]
+            done(grader.finish(future.result(), notebook, restored), others)
+    if not sandboxed:
+        for row in rows:
+            row.reasons.append(UNSANDBOXED)
     write_csv(out_csv, assignment, rows, grader.max_scores)
     if feedback:
         log(f"feedback pages: {grader.feedback()}/STUDENT/{assignment.name}/")
     return rows, grader.max_scores
 
 
+# Local jobs take a free group of cores when they start (a job's slot is not known when it is queued).
+_free_slots = None
+_free_lock = threading.Lock()
+
+
+def _execute_in_slot(job):
+    with _free_lock:
+        cpus = _free_slots.pop() if _free_slots else ()
+    try:
+        return execute(replace(job, cpus=cpus))
+    finally:
+        if cpus:
+            with _free_lock:
+                _free_slots.append(cpus)
+
+
+class _executor:
+    """A local pool of threads (each job is a sandboxed process), or a Dask cluster's executor."""
+
+    def __init__(self, jobs, scheduler):
+        self.jobs, self.scheduler = jobs, scheduler
+
+    def __enter__(self):
+        global _free_slots
+        if self.scheduler:
+            from distributed import Client
+
+            self.client = Client(self.scheduler)
+            self.pool = self.client.get_executor(pure=False)
+        else:
+            _free_slots = [slot for slot in core_slots(self.jobs) if slot]
+            self.client, self.pool = None, ThreadPoolExecutor(max_workers=self.jobs)
+        return self.pool
+
+    def __exit__(self, *exc):
+        self.pool.shutdown(wait=True)
+        if self.client is not None:
+            self.client.close()
+
+
 def _points(value):
     return f"{value:g}"
-
-
-# What nbgrader's log says when it gives up on a notebook, in words a student understands.
-KNOWN_FAILURES = [
-    ("DeadKernelError", "the Python kernel died while running the notebook "
-                        "(does a cell exit Python, or use too much memory?)"),
-    ("CellTimeoutError", "a cell ran past the time limit and did not stop when interrupted"),
-]
-
-
-def _failure_reason(output):
-    output = output or ""
-    for marker, reason in KNOWN_FAILURES:
-        if marker in output:
-            return reason
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    errors = [line for line in lines if re.match(r"^[\w.]+(Error|Exception): ", line)]
-    return (errors or lines or ["no output"])[-1][:300]

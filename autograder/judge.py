@@ -32,8 +32,13 @@ def read_answers(path, max_bytes):
     """
     if path.stat().st_size > max_bytes:
         raise ValueError(f"the recorded answers take {path.stat().st_size:,} bytes, more than the limit of {max_bytes:,}")
+    return parse_answers(path.read_text(errors="replace"))
+
+
+def parse_answers(text):
+    """{question id: list of results} from the text of an answers file (see ``read_answers``)."""
     answers = {}
-    for line in path.read_text(errors="replace").splitlines():
+    for line in text.splitlines():
         try:
             entry = json.loads(line)
         except ValueError:

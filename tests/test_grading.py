@@ -8,16 +8,23 @@ checked once, on the assignment whose fixtures list broken submissions.
 """
 
 import csv
+import hashlib
+import os
 import shutil
+import socket
+import sys
+import threading
+from pathlib import Path
 
 import nbformat
 import pytest
 
 import fixtures
 from autograder import source
-from autograder.course import EXERCISES, assignments, is_test_cell, nbgrader_metadata
+from autograder.course import EXERCISES, ROOT, assignments, is_test_cell, nbgrader_metadata
 from autograder.grade import grade_folder
-from fixtures import Edit, apply, solved_exercise
+from autograder.sandbox import GiB, MiB, Limits
+from fixtures import Edit, apply, attacks, solved_exercise
 
 pytestmark = pytest.mark.slow
 
@@ -28,11 +35,54 @@ WITH_FIXTURES = [a for a in ASSIGNMENTS if fixtures.exists(a)]
 # The grader's handling of broken and tampered notebooks is tested on one assignment:
 # the one whose fixtures define BROKEN_SUBMISSIONS (chapter 2).
 FIRST = next(a for a in WITH_FIXTURES if hasattr(fixtures.of(a), "BROKEN_SUBMISSIONS"))
-CELL_TIMEOUT = 30  # seconds; the slowest cell of a solution takes about 10
+CELL_TIMEOUT = 90  # seconds; the slowest cell of a solution takes about 10 alone, 40 on one busy core
 WRONG = [(a, wrong) for a in WITH_FIXTURES for wrong in fixtures.of(a).WRONG_SUBMISSIONS]
 BROKEN = fixtures.of(FIRST).BROKEN_SUBMISSIONS
 # A wrong answer whose tests are then neutralised or deleted must lose the same points.
 TAMPERED_BASE = fixtures.of(FIRST).WRONG_SUBMISSIONS[0]
+HONEST = next(wrong for wrong in fixtures.of(FIRST).WRONG_SUBMISSIONS if wrong.name == attacks.HONEST)
+# Small enough for the bombs to hit them quickly; the solution needs about 1 GiB.
+LIMITS = Limits(memory=int(2.5 * GiB), processes=256, output=32 * MiB)
+JOBS = 2
+
+
+def fingerprint(*folders):
+    """{path: hash of its bytes} of every file under the folders (caches of the running tests left out)."""
+    prints = {}
+    for folder in folders:
+        for path, dirs, files in os.walk(folder):
+            dirs[:] = [d for d in dirs if d not in {"__pycache__", ".pytest_cache", ".git"}]
+            for name in files:
+                full = Path(path, name)
+                if full.is_symlink() or not full.is_file():
+                    prints[str(full)] = f"link:{os.readlink(full)}" if full.is_symlink() else "special"
+                    continue
+                digest = hashlib.blake2b()
+                with open(full, "rb") as handle:
+                    while chunk := handle.read(1 << 20):
+                        digest.update(chunk)
+                prints[str(full)] = digest.hexdigest()
+    return prints
+
+
+class Listener:
+    """A TCP server on the grader's loopback that records every connection (none may come)."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.connections = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        try:
+            while True:
+                self.connections.append(self.server.accept())
+        except OSError:
+            pass
+
+    def close(self):
+        self.server.close()
 
 
 def graded_test_cells(notebook):
@@ -69,7 +119,9 @@ class GradedFolders:
 
     def __init__(self, tmp_path_factory):
         self.tmp = tmp_path_factory
-        self.rows, self.workdirs = {}, {}
+        self.rows, self.workdirs, self.folders = {}, {}, {}
+        self.before = self.after = None  # fingerprints of the course and its environment around the attacks
+        self.connections = None
 
     def __getitem__(self, key):
         if isinstance(key, tuple):  # (name, "workdir")
@@ -95,6 +147,7 @@ class GradedFolders:
         shutil.copytree(EXERCISES / assignment.name, folder / "untouched" / assignment.name)
         for wrong in (fixtures.of(assignment).WRONG_SUBMISSIONS if fixtures.exists(assignment) else []):
             submit(wrong.name, apply(solved, wrong.edits))
+        listener = None
         if assignment == FIRST:
             for wrong, _, _ in BROKEN:
                 submit(wrong.name, apply(solved, wrong.edits))
@@ -102,11 +155,19 @@ class GradedFolders:
             submit("deleted_locked_cells", without_locked_cells(apply(solved, TAMPERED_BASE.edits)))
             submit("empty", text="")
             submit("not_json", text="{ this is not a notebook")
+            listener = Listener()
+            for attack in attacks.submissions(HONEST, listener.port):
+                submit(attack.name, apply(solved, attack.edits))
+            self.before = fingerprint(ROOT, sys.prefix), fingerprint(folder)
 
         out = self.tmp.mktemp("grades") / "grades.csv"
         workdir = self.tmp.mktemp("work") / "nbgrader"
         grade_folder(assignment, folder, out, workdir, cell_timeout=CELL_TIMEOUT, notebook_timeout=600,
-                     feedback=assignment == FIRST)
+                     feedback=assignment == FIRST, jobs=JOBS, limits=LIMITS)
+        if listener is not None:
+            listener.close()
+            self.connections = listener.connections
+            self.after = fingerprint(ROOT, sys.prefix), fingerprint(folder)
         self.rows[assignment.name] = read_rows(out)
         self.workdirs[assignment.name] = workdir
 
@@ -230,3 +291,87 @@ def test_feedback_pages_show_students_why_they_lost_points(graded):
     first_lost = sorted(TAMPERED_BASE.loses)[0]
     text = page.read_text()
     assert first_lost in text and "AssertionError" in text
+
+
+@pytest.mark.parametrize("attack", attacks.ATTACKS, ids=lambda a: a.name)
+def test_attack_gains_nothing(graded, attack):
+    """Graded in the same run as the honest answer it is built on: never more points, and no leak."""
+    rows = graded[FIRST.name]
+    row, honest = rows[attack.name], rows[HONEST.name]
+    assert row["status"] == attack.status, row["reasons"]
+    assert attack.says in row["reasons"]
+    assert float(row["score"]) <= float(honest["score"]) == float(honest["max_score"]) - sum(
+        max_points(FIRST)[cell] for cell in HONEST.loses)
+    if attack.loses is not None:
+        assert scores(row, FIRST) == expected_scores(FIRST, attack.loses)
+    autograded = graded[FIRST.name, "workdir"] / "autograded" / attack.name / FIRST.name / FIRST.notebook
+    if autograded.exists():  # what the attack printed: never what it was looking for
+        outputs = [str(output) for cell in nbformat.read(autograded, as_version=4).cells
+                   for output in cell.get("outputs", [])]
+        assert not [output for output in outputs if attacks.LEAK in output]
+
+
+def test_attacks_change_no_file_of_the_course_its_environment_or_the_submissions(graded):
+    graded[FIRST.name]
+    (course_before, submitted_before), (course_after, submitted_after) = graded.before, graded.after
+    assert set(course_after) == set(course_before), set(course_after) ^ set(course_before)
+    assert [path for path in course_before if course_after[path] != course_before[path]] == []
+    assert submitted_after == submitted_before
+    assert not Path("/tmp/pwned.txt").exists()
+
+
+def test_attacks_reach_no_network(graded):
+    graded[FIRST.name]
+    assert graded.connections == []
+
+
+def test_gradebook_holds_what_the_csv_says(graded):
+    from nbgrader.api import Gradebook
+
+    rows = graded[FIRST.name]
+    with Gradebook(f"sqlite:///{graded[FIRST.name, 'workdir'] / 'gradebook.db'}") as gradebook:
+        for student in ("solution", HONEST.name, "rewrites_gradebook", "memory_bomb"):
+            submission = gradebook.find_submission(FIRST.name, student)
+            assert submission.score == float(rows[student]["score"]), student
+
+
+def test_dask_cluster_of_two_workers_grades_and_the_coordinator_writes(tmp_path):
+    """--scheduler: the jobs go to a local Dask cluster of two worker processes; the CSV and the gradebook
+    are written here, and the rows are the ones a local run gives."""
+    from distributed import LocalCluster
+
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    solved = solved_exercise(FIRST)
+    nbformat.write(solved, folder / "alice.ipynb")
+    nbformat.write(apply(solved, HONEST.edits), folder / "bob.ipynb")
+    shutil.copy(EXERCISES / FIRST.name / FIRST.notebook, folder / "carol.ipynb")
+    out = tmp_path / "grades.csv"
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        rows, _ = grade_folder(FIRST, folder, out, tmp_path / "work", cell_timeout=CELL_TIMEOUT,
+                               scheduler=cluster.scheduler_address, limits=LIMITS)
+        workers = len(cluster.scheduler_info["workers"])
+    assert workers == 2
+    csv_rows = read_rows(out)
+    assert float(csv_rows["alice"]["score"]) == sum(max_points(FIRST).values())
+    assert scores(csv_rows["bob"], FIRST) == expected_scores(FIRST, HONEST.loses)
+    assert float(csv_rows["carol"]["score"]) == 0 and csv_rows["carol"]["status"] == "graded"
+    assert (tmp_path / "work" / "gradebook.db").exists()
+
+
+def test_unsandboxed_grading_only_on_request_and_every_row_says_so(tmp_path, monkeypatch):
+    from autograder import sandbox
+
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    shutil.copy(EXERCISES / FIRST.name / FIRST.notebook, folder / "dave.ipynb")
+    (folder / "erin.ipynb").write_text("")
+    monkeypatch.setattr(sandbox, "problem", lambda: "bubblewrap is not installed")
+    with pytest.raises(sandbox.Unavailable, match="--unsandboxed"):
+        grade_folder(FIRST, folder, tmp_path / "refused.csv", tmp_path / "work")
+    assert not (tmp_path / "refused.csv").exists()
+    grade_folder(FIRST, folder, tmp_path / "grades.csv", tmp_path / "work", cell_timeout=CELL_TIMEOUT,
+                 sandboxed=False, jobs=1)
+    rows = read_rows(tmp_path / "grades.csv")
+    assert all("WITHOUT a sandbox" in row["reasons"] for row in rows.values())
+    assert rows["dave"]["status"] == "graded" and float(rows["dave"]["score"]) == 0
