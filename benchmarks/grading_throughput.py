@@ -32,7 +32,7 @@ def bare_seconds(notebook, times):
 
     started = time.perf_counter()
     for _ in range(times):
-        NotebookClient(nbformat.from_dict(notebook), timeout=600, kernel_name="python3",
+        NotebookClient(nbformat.from_dict(notebook), timeout=600, startup_timeout=300, kernel_name="python3",
                        resources={"metadata": {"path": tempfile.gettempdir()}}).execute()
     return time.perf_counter() - started
 
@@ -57,9 +57,11 @@ def main():
             rows, max_scores = grade_folder(assignment, folder, Path(tmp, f"grades-{jobs}.csv"),
                                             Path(tmp, f"work-{jobs}"), jobs=jobs, log=lambda *_: None)
             timings[jobs] = time.perf_counter() - started
+            print(f"  grade --jobs {jobs}: {timings[jobs]:.1f} s", flush=True)
             full = sum(max_scores.values())
             assert all(row.total() == full for row in rows), [(r.student, r.reasons) for r in rows]
         bare = bare_seconds(solved, args.submissions)
+        print(f"  bare: {bare:.1f} s", flush=True)
 
     n = args.submissions
     print(f"{assignment.name}: {n} solved submissions on {default_jobs()} cores")
