@@ -173,31 +173,6 @@ def restore_locked_cells(submitted, released):
 # ---- what runs in the sandbox ----------------------------------------------------------------
 
 
-def is_split(question):
-    """Whether the question's check is in two halves (collect in the sandbox, judge here)."""
-    import importlib
-
-    return hasattr(getattr(importlib.import_module(question.module), question.check), "collect")
-
-
-def legacy_source(question):
-    """For a check not yet split in two: run the test cell and write down whether it raised.
-
-    Such a verdict is taken in the student's process, so it can be forged; the
-    grader warns about every chapter that still has one.
-    """
-    return (f"import json as _json, os as _os\n"
-            f"try:\n"
-            f"    exec(compile({question.test_source()!r}, '<test>', 'exec'), globals())\n"
-            f"    _outcome = {{'passed': True}}\n"
-            f"except KeyboardInterrupt:\n"
-            f"    _outcome = {{'error': 'stopped at the cell time limit (an endless loop?)'}}\n"
-            f"except BaseException as _error:\n"
-            f"    _outcome = {{'error': f'{{type(_error).__name__}}: {{_error}}'[:1000]}}\n"
-            f"with open(_os.environ['RNNCOURSE_ANSWERS'], 'a') as _handle:\n"
-            f"    _handle.write(_json.dumps({{'question': {question.id!r}, 'legacy': _outcome}}) + '\\n')\n")
-
-
 def grading_notebook(notebook, questions):
     """The notebook to execute: outputs cleared, each test cell replaced by the cell collecting its answers."""
     notebook = nbformat.from_dict(notebook)
@@ -208,7 +183,7 @@ def grading_notebook(notebook, questions):
         cell.outputs, cell.execution_count = [], None
         question = by_id.get(_grade_id(cell)) if is_test_cell(cell) else None
         if question is not None:
-            cell.source = question.collect_source() if is_split(question) else legacy_source(question)
+            cell.source = question.collect_source()
     notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     return notebook
 
@@ -302,34 +277,14 @@ def verdicts(questions, outcome, limits):
     if runner != "completed":
         detail = outcome.runner.get("detail") or _last_error(outcome.log) or "no output"
         return "failed", zero, [f"not graded: the notebook could not be run ({detail[:300]})"]
-    text = outcome.answers or ""
-    answers = parse_answers(text)
-    legacy = _legacy_answers(text)
+    answers = parse_answers(outcome.answers or "")
     scores, reasons = {}, []
     for question in questions:
-        if question.id in legacy:
-            passed = legacy[question.id].get("passed") is True
-            scores[question.id] = float(question.points) if passed else 0.0
-            if not passed:
-                reasons.append(f"{question.id}: {str(legacy[question.id].get('error', 'no verdict'))[:300]}")
-            continue
         verdict = judge(question, answers.get(question.id))
         scores[question.id] = verdict.points
         if verdict.reason:
             reasons.append(f"{question.id}: {verdict.reason}")
     return "graded", scores, reasons
-
-
-def _legacy_answers(text):
-    found = {}
-    for line in text.splitlines():
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(entry, dict) and isinstance(entry.get("question"), str) and isinstance(entry.get("legacy"), dict):
-            found[entry["question"]] = entry["legacy"]
-    return found
 
 
 def _last_error(log):
@@ -373,7 +328,6 @@ class Grader:
         shutil.rmtree(self.workdir / "source")
         self.released = nbformat.read(self.release / assignment.name / assignment.notebook, as_version=4)
         self.max_scores = {question.id: float(question.points) for question in self.questions}
-        self.legacy = [question.id for question in self.questions if not is_split(question)]
         self._lock = threading.Lock()
 
     def gradebook(self):
@@ -507,9 +461,6 @@ def grade_folder(assignment, submissions_folder, out_csv, workdir, cell_timeout=
     """
     submissions, rows = find_submissions(submissions_folder, assignment)
     grader = Grader(assignment, workdir, cell_timeout, notebook_timeout, limits, sandboxed)
-    if grader.legacy:
-        log(f"warning: {', '.join(grader.legacy)} of {assignment.name} are still judged in the student's kernel "
-            "(their checks are not split into collect and judge), so those verdicts can be forged")
     if not sandboxed:
         log(f"warning: {UNSANDBOXED}")
     rows = [grader._zero(row) for row in rows]

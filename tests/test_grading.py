@@ -35,7 +35,7 @@ WITH_FIXTURES = [a for a in ASSIGNMENTS if fixtures.exists(a)]
 # The grader's handling of broken and tampered notebooks is tested on one assignment:
 # the one whose fixtures define BROKEN_SUBMISSIONS (chapter 2).
 FIRST = next(a for a in WITH_FIXTURES if hasattr(fixtures.of(a), "BROKEN_SUBMISSIONS"))
-CELL_TIMEOUT = 120  # the course default; the training cell takes about 10 s alone, over 90 s on one core of a machine loaded 20-fold
+CELL_TIMEOUT = 60  # seconds; the slowest cell of a solution takes about 10 alone (an endless loop costs this twice)
 WRONG = [(a, wrong) for a in WITH_FIXTURES for wrong in fixtures.of(a).WRONG_SUBMISSIONS]
 BROKEN = fixtures.of(FIRST).BROKEN_SUBMISSIONS
 # A wrong answer whose tests are then neutralised or deleted must lose the same points.
