@@ -1,5 +1,7 @@
 """Fixtures and settings shared by several test files."""
 
+import fcntl
+import json
 import os
 import subprocess
 import sys
@@ -19,14 +21,25 @@ def built_book(tmp_path_factory):
     used instead, to rerun the browser tests quickly."""
     if os.environ.get("BOOK_HTML"):
         return subprocess.CompletedProcess([], 0, "", ""), Path(os.environ["BOOK_HTML"])
-    output = tmp_path_factory.mktemp("book")
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    result = subprocess.run(
-        [str(jupyter_book), "build", str(ROOT / "book"), "--path-output", str(output),
-         "--warningiserror", "--keep-going"],
-        capture_output=True, text=True, env={**os.environ, "PATH": f"{jupyter_book.parent}{os.pathsep}{os.environ['PATH']}"},
-    )
-    return result, output / "_build" / "html"
+    # Under pytest-xdist each worker has its own session: the first to get here builds
+    # the site in a folder all workers share, and the others wait for it and reuse it.
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    output, record = shared / "book", shared / "book-build.json"
+    with open(shared / "book-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            jupyter_book = Path(sys.executable).parent / "jupyter-book"
+            result = subprocess.run(
+                [str(jupyter_book), "build", str(ROOT / "book"), "--path-output", str(output),
+                 "--warningiserror", "--keep-going"],
+                capture_output=True, text=True,
+                env={**os.environ, "PATH": f"{jupyter_book.parent}{os.pathsep}{os.environ['PATH']}"},
+            )
+            record.write_text(json.dumps([result.returncode, result.stdout, result.stderr]))
+        returncode, stdout, stderr = json.loads(record.read_text())
+    return subprocess.CompletedProcess([], returncode, stdout, stderr), output / "_build" / "html"
 
 
 def pytest_collection_modifyitems(items):
