@@ -8,8 +8,6 @@ equations; the simplified GRU is the full one with its reset gate held at 1
 (``Mistake``) that ``diagnose`` tries when an answer is wrong.
 """
 
-import functools
-
 import numpy as np
 
 from rnncourse.activations import sigmoid
@@ -401,42 +399,43 @@ def judge_imdb_model(data, vocab_size, embedding_dim, max_length, n_units):
 imdb_model = Check("build_imdb_model: layers and parameters", collect_imdb_model, judge_imdb_model)
 
 
-# ---- 3.2 Training on reviews ------------------------------------------------------------------------
+# ---- 3.2 Training: remember the first input ---------------------------------------------------------
 
 
-@functools.cache
-def imdb_test_subset(n_reviews, seed):
-    """``(texts, labels)``: ``n_reviews`` test reviews drawn at random (half of each label on average)."""
-    from rnncourse.data import load_imdb_reviews
+def memory_task(n_sequences, T_x, seed):
+    """``(x, y)``: ``x`` is ``(n_sequences, T_x, 1)``, noise except the first step, which is +1 or -1; ``y`` says which.
 
-    _, (texts, labels) = load_imdb_reviews()
-    chosen = np.random.default_rng(seed).choice(len(texts), n_reviews, replace=False)
-    return [texts[i] for i in chosen], labels[chosen]
-
-
-def collect_imdb_accuracy(model, history, vectorizer, n_reviews, seed, **training):
-    texts, _ = imdb_test_subset(n_reviews, seed)
-    ids = np.asarray(vectorizer(np.array(texts, dtype=object)))
-    return {"probabilities": np.asarray(model.predict(ids, verbose=0), dtype=float).reshape(-1),
-            "epochs": len(history.history.get("loss", [])), "steps": history.params.get("steps")}
+    To answer at the end, a recurrent layer must carry the first value across
+    ``T_x - 1`` steps of noise.
+    """
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n_sequences)
+    x = rng.standard_normal((n_sequences, T_x, 1))
+    x[:, 0, 0] = 2.0 * y - 1.0
+    return x.astype("float32"), y
 
 
-def judge_imdb_accuracy(data, n_reviews, seed, train_reviews, batch_size, min_accuracy):
+def collect_memory_accuracy(model, history, n_sequences, T_x, seed, **training):
+    x, _ = memory_task(n_sequences, T_x, seed)
+    return {"probabilities": np.asarray(model.predict(x, verbose=0), dtype=float).reshape(-1),
+            "steps": history.params.get("steps")}
+
+
+def judge_memory_accuracy(data, n_sequences, T_x, seed, train_sequences, batch_size, min_accuracy):
     import math
 
-    steps = math.ceil(train_reviews / batch_size)
+    steps = math.ceil(train_sequences / batch_size)
     assert data["steps"] == steps, (
-        f"Each epoch took {data['steps']} steps; {train_reviews:,} training reviews in batches of {batch_size} take "
-        f"{steps}: train on (train_ids, train_labels).")
-    _, labels = imdb_test_subset(n_reviews, seed)
+        f"Each epoch took {data['steps']} steps; {train_sequences:,} training sequences in batches of {batch_size} "
+        f"take {steps}: train on (x_train, y_train) as the exercise says.")
+    _, y = memory_task(n_sequences, T_x, seed)
     probabilities = data["probabilities"]
-    assert probabilities.shape == labels.shape, f"The model gives {probabilities.size} predictions for {labels.size} reviews."
-    accuracy = float(np.mean((probabilities > 0.5) == labels))
-    baseline = max(labels.mean(), 1 - labels.mean())
+    assert probabilities.shape == y.shape, f"The model gives {probabilities.size} predictions for {y.size} sequences."
+    accuracy = float(np.mean((probabilities > 0.5) == y))
     assert accuracy >= min_accuracy, (
-        f"The model classifies {accuracy:.1%} of {n_reviews:,} held-out test reviews correctly; it should reach "
-        f"{min_accuracy:.0%} (always answering the most frequent label gets {baseline:.1%}). Train as the exercise says.")
-    print(f"accuracy on {n_reviews:,} held-out test reviews: {accuracy:.1%} (most frequent label: {baseline:.1%})")
+        f"The model tells the first input of {accuracy:.1%} of {n_sequences:,} new sequences; it should reach "
+        f"{min_accuracy:.0%} (guessing gets 50%).")
+    print(f"first input recalled for {accuracy:.1%} of {n_sequences:,} new sequences")
 
 
-imdb_accuracy = Check("GRU sentiment classifier on held-out reviews", collect_imdb_accuracy, judge_imdb_accuracy)
+memory_accuracy = Check("a GRU that remembers the first input", collect_memory_accuracy, judge_memory_accuracy)
