@@ -13,9 +13,9 @@ order with the course's gate names:
 cell           course parameters           Keras blocks (order)             parameters
 =============  ==========================  ===============================  ===================
 simple RNN     W_ax, W_aa, b_a             one block                        n_a (n_a + n_x + 1)
-GRU            W_u, W_r, W_c, b_u, b_r,    z, r, h = update, reset,         3 n_a (n_a + n_x + 1)
-               b_c (W_* on [c_prev; x_t])  candidate                        (+ 3 n_a with Keras'
-                                                                            reset_after=True)
+GRU            W_u, W_r, W_c, b_u, b_r,    z, r, h = update (negated:       3 n_a (n_a + n_x + 1)
+               b_c (W_* on [c_prev; x_t])  z = 1 - Gamma_u), reset,         (+ 3 n_a with Keras'
+                                           candidate                        reset_after=True)
 LSTM           W_u, W_f, W_c, W_o, b_*     i, f, c, o = update, forget,     4 n_a (n_a + n_x + 1)
                (W_* on [a_prev; x_t])      candidate, output
 =============  ==========================  ===============================  ===================

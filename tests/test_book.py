@@ -34,6 +34,10 @@ def test_book_builds_without_warnings(tmp_path):
         "ch03_backprop_through_time": ["Backpropagation through time", "J / T_x: True", "ms per step",
                                        "exercises/ch03_backprop_through_time/backprop_through_time.ipynb"],
         "ch04_rnn_types": ["Different types of RNNs", "4,961", "16.14", '<span class="pasted-text">lower</span>'],
+        "ch07_gru": ["The gated recurrent unit (GRU)", '<span class="pasted-text">9,600</span>',
+                     '<span class="pasted-text">169,997</span>', "book/results/gated.json"],
+        "ch08_lstm": ["Long short-term memory (LSTM)", '<span class="pasted-text">12,544</span>',
+                      '<span class="pasted-text">172,941</span>', "173,941", "16.14"],
     }
     for name, texts in expected.items():
         chapter = (html / f"{name}.html").read_text()
