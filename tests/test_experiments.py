@@ -29,4 +29,4 @@ def test_gated_experiment_short_mode_writes_its_results(tmp_path):
 def test_the_committed_results_are_a_full_run():
     results = json.loads((experiments.RESULTS / "gated.json").read_text())
     assert not results["short"]
-    assert results["sunspots"]["epochs"] == 100 and results["imdb"]["LSTM"]["train_reviews"] == 25_000
+    assert results["sunspots"]["epochs"] == experiments.SUNSPOT_EPOCHS and results["imdb"]["LSTM"]["train_reviews"] == 25_000
