@@ -1,4 +1,4 @@
-"""Checks for chapter 7: the GRU in NumPy, its weights in Keras' layout, and a GRU on IMDB reviews.
+"""Checks for chapter 7: the GRU in NumPy, its weights in Keras' layout, GRU parameter counts, a trained GRU.
 
 Each check is a ``Check(title, collect, judge)`` (see ``question.py``). The
 expected values come from Keras' ``GRU`` holding the same weights
