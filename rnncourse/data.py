@@ -8,7 +8,6 @@ their original URL with ``keras.utils.get_file`` (cached in ``~/.keras``).
 from __future__ import annotations
 
 import csv
-import functools
 import hashlib
 import os
 import re
@@ -173,18 +172,6 @@ _REVIEW = re.compile(r"aclImdb/(train|test)/(neg|pos)/(\d+)_(\d+)\.txt")
 def load_imdb_reviews() -> tuple[
     tuple[list[str], np.ndarray], tuple[list[str], np.ndarray]
 ]:
-    """The 25,000 training and 25,000 test reviews (see ``_read_imdb_reviews``), fresh copies.
-
-    The archive is read once per process: a notebook that loads the reviews and
-    a check that loads them again pay for one read.
-    """
-    return tuple((list(texts), labels.copy()) for texts, labels in _read_imdb_reviews(data_path("imdb")))
-
-
-@functools.cache
-def _read_imdb_reviews(path: Path) -> tuple[
-    tuple[tuple[str, ...], np.ndarray], tuple[tuple[str, ...], np.ndarray]
-]:
     """The 25,000 training and 25,000 test reviews of the Large Movie Review Dataset.
 
     Returns ``((train_texts, train_labels), (test_texts, test_labels))`` with
@@ -192,6 +179,7 @@ def _read_imdb_reviews(path: Path) -> tuple[
     the negative reviews come first, then the positive ones, each sorted by
     their numeric ID, so the order never depends on the archive.
     """
+    path = data_path("imdb")
     reviews = {"train": [], "test": []}
     # Stream through the archive ("r|gz"): no need to unpack 50,000 small files.
     with tarfile.open(path, mode="r|gz") as archive:
@@ -210,7 +198,7 @@ def _read_imdb_reviews(path: Path) -> tuple[
         reviews[split].sort(key=lambda review: review[:2])  # folder, then ID
         texts = [text for _, _, text in reviews[split]]
         labels = np.array([folder == "pos" for folder, _, _ in reviews[split]], dtype=np.int64)
-        result.append((tuple(texts), labels))
+        result.append((texts, labels))
     return result[0], result[1]
 
 
