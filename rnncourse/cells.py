@@ -13,9 +13,9 @@ order with the course's gate names:
 cell           course parameters           Keras blocks (order)             parameters
 =============  ==========================  ===============================  ===================
 simple RNN     W_ax, W_aa, b_a             one block                        n_a (n_a + n_x + 1)
-GRU            W_u, W_r, W_c, b_u, b_r,    z, r, h = update, reset,         3 n_a (n_a + n_x + 1)
-               b_c (W_* on [c_prev; x_t])  candidate                        (+ 3 n_a with Keras'
-                                                                            reset_after=True)
+GRU            W_u, W_r, W_c, b_u, b_r,    z, r, h = update (negated:       3 n_a (n_a + n_x + 1)
+               b_c (W_* on [c_prev; x_t])  z = 1 - Gamma_u), reset,         (+ 3 n_a with Keras'
+                                           candidate                        reset_after=True)
 LSTM           W_u, W_f, W_c, W_o, b_*     i, f, c, o = update, forget,     4 n_a (n_a + n_x + 1)
                (W_* on [a_prev; x_t])      candidate, output
 =============  ==========================  ===============================  ===================
@@ -61,6 +61,82 @@ class CellType:
 
     def random_parameters(self, n_x, n_a, rng):
         return {name: SCALE * rng.standard_normal(shape) for name, shape in self.parameter_shapes(n_x, n_a).items()}
+
+    # ---- the course's weights <-> Keras' kernel, recurrent_kernel, bias ----------------------
+
+    def keras_weights(self, parameters, reset_after=False):
+        """``[kernel, recurrent_kernel, bias]`` for the Keras layer, from the course's parameters.
+
+        A gated cell's ``W_g`` acts on the stacked column ``[a_prev; x_t]``, so its
+        first ``n_a`` columns are the recurrent block and the others the input
+        block. Keras multiplies from the right, hence the transposes, and puts
+        the gates side by side in ``keras_gates`` order. Keras' GRU mixes
+        ``h = z * h_prev + (1 - z) * h_tilde``: its z is ``1 - Gamma_u``, and
+        ``sigmoid(-v) = 1 - sigmoid(v)``, so the update gate's weights and
+        bias go in negated. With ``reset_after=True`` (GRU only) the bias is
+        ``(2, 3 n_a)``: the course's biases in the input row, zeros in the
+        recurrent row (which Keras would multiply by the reset gate).
+        """
+        if not self.stacked:
+            return [parameters["W_ax"].T, parameters["W_aa"].T, parameters["b_a"][:, 0]]
+        n_a = parameters[f"b_{self.keras_gates[0]}"].shape[0]
+        kernels, recurrent_kernels, biases = [], [], []
+        for gate in self.keras_gates:
+            sign = -1.0 if self._keras_complements(gate) else 1.0
+            W, b = sign * parameters[f"W_{gate}"], sign * parameters[f"b_{gate}"]
+            recurrent_kernels.append(W[:, :n_a].T)
+            kernels.append(W[:, n_a:].T)
+            biases.append(b[:, 0])
+        bias = np.concatenate(biases)
+        if reset_after:
+            assert self is GRU, "only Keras' GRU has reset_after"
+            bias = np.stack([bias, np.zeros_like(bias)])
+        return [np.concatenate(kernels, axis=1), np.concatenate(recurrent_kernels, axis=1), bias]
+
+    def course_parameters(self, weights):
+        """The inverse of ``keras_weights``: course parameters from a Keras layer's weights.
+
+        Also maps the gradients of a loss with respect to the Keras weights to the
+        course's gradients (the mapping is linear). With two bias rows (GRU,
+        reset_after=True) both rows are returned, as ``b_g`` (input row) and
+        ``b_g_recurrent``.
+        """
+        kernel, recurrent_kernel, bias = (np.asarray(w, dtype=float) for w in weights)
+        if not self.stacked:
+            return {"W_ax": kernel.T, "W_aa": recurrent_kernel.T, "b_a": bias[:, None]}
+        n_a = recurrent_kernel.shape[0]
+        rows = bias.reshape(-1, len(self.keras_gates) * n_a)
+        parameters = {}
+        for k, gate in enumerate(self.keras_gates):
+            block = slice(k * n_a, (k + 1) * n_a)
+            sign = -1.0 if self._keras_complements(gate) else 1.0
+            parameters[f"W_{gate}"] = sign * np.concatenate([recurrent_kernel[:, block].T, kernel[:, block].T], axis=1)
+            parameters[f"b_{gate}"] = sign * rows[0, block][:, None]
+            if len(rows) == 2:
+                parameters[f"b_{gate}_recurrent"] = sign * rows[1, block][:, None]
+        return parameters
+
+    def _keras_complements(self, gate):
+        """Whether Keras' gate is 1 - the course's (the GRU's update gate)."""
+        return self is GRU and gate == "u"
+
+    def build_keras_layer(self, parameters, reset_after=False, **options):
+        """A float64 Keras layer of this cell holding the course's ``parameters``.
+
+        ``options`` go to the layer (``return_sequences``, ``return_state``...).
+        Built for any batch size and length; float64 so that comparisons can be tight.
+        """
+        import keras
+
+        n_a = parameters[f"b_{self.keras_gates[0]}"].shape[0]
+        n_x = (parameters["W_ax"].shape[1] if not self.stacked
+               else parameters[f"W_{self.keras_gates[0]}"].shape[1] - n_a)
+        if self is GRU:
+            options["reset_after"] = reset_after
+        layer = getattr(keras.layers, self.keras_layer)(n_a, dtype="float64", **options)
+        layer.build((None, None, n_x))
+        layer.set_weights(self.keras_weights(parameters, reset_after))
+        return layer
 
 
 SIMPLE_RNN = CellType("simple RNN", "SimpleRNN", ("a",), stacked=False)

@@ -79,3 +79,42 @@ def keras_rnn_forward(x, a0, parameters, activation="tanh"):
     a_keras = rnn(to_keras_sequence(x), initial_state=[a0.T])
     y_hat_keras = keras_softmax_output(parameters)(a_keras)
     return from_keras_sequence(np.asarray(a_keras)), from_keras_sequence(np.asarray(y_hat_keras))
+
+
+# ---- gated cells (chapters 7 and 8): the mapping itself lives in rnncourse/cells.py -----------
+
+
+def keras_gru(parameters, reset_after=False, **options):
+    """A float64 Keras ``GRU`` holding the course's ``W_u, W_r, W_c, b_u, b_r, b_c``.
+
+    ``reset_after=False`` computes the course's equations exactly; Keras' default,
+    ``reset_after=True``, applies the reset gate after the recurrent product
+    (see ``cells.CellType.keras_weights``).
+    """
+    from rnncourse.cells import GRU
+
+    return GRU.build_keras_layer(parameters, reset_after=reset_after, **options)
+
+
+def keras_lstm(parameters, **options):
+    """A float64 Keras ``LSTM`` holding the course's ``W_u, W_f, W_c, W_o`` and biases."""
+    from rnncourse.cells import LSTM
+
+    return LSTM.build_keras_layer(parameters, **options)
+
+
+def keras_gru_forward(x, c0, parameters, reset_after=False):
+    """Every ``c<t>`` (= ``a<t>``) of the GRU computed by Keras, in the course layout ``(n_a, m, T_x)``."""
+    gru = keras_gru(parameters, reset_after=reset_after, return_sequences=True)
+    return from_keras_sequence(np.asarray(gru(to_keras_sequence(x), initial_state=[c0.T])))
+
+
+def keras_lstm_forward(x, a0, parameters, c0=None):
+    """``(a, c_last)`` of the LSTM computed by Keras: every ``a<t>`` ``(n_a, m, T_x)`` and the last ``c`` ``(n_a, m)``.
+
+    The memory cell starts from zeros unless ``c0`` is given.
+    """
+    lstm = keras_lstm(parameters, return_sequences=True, return_state=True)
+    c0 = np.zeros_like(a0) if c0 is None else c0
+    a, _, c_last = lstm(to_keras_sequence(x), initial_state=[a0.T, c0.T])
+    return from_keras_sequence(np.asarray(a)), np.asarray(c_last).T

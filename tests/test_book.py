@@ -24,6 +24,10 @@ def test_book_builds_without_warnings(built_book):
         "ch06_vanishing_gradients": ["Vanishing and exploding gradients", "largest difference from the tape",
                                      "runs at these lags beat the baseline", "ch06_simple_rnn_lags.json",
                                      "exercises/ch06_vanishing_gradients/vanishing_gradients.ipynb"],
+        "ch07_gru": ["The gated recurrent unit (GRU)", '<span class="pasted-text">9,600</span>',
+                     '<span class="pasted-text">169,997</span>', "book/results/gated.json"],
+        "ch08_lstm": ["Long short-term memory (LSTM)", '<span class="pasted-text">12,544</span>',
+                      '<span class="pasted-text">172,941</span>', "173,941", "16.14"],
     }
     for name, texts in expected.items():
         chapter = (html / f"{name}.html").read_text()
