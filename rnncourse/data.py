@@ -1,4 +1,4 @@
-"""Data sets of the course: the real ones (sunspots, IMDB reviews), Fibonacci toys, and a long-range task.
+"""Data sets of the course: the real ones (sunspots, IMDB reviews, census names), Fibonacci toys, and a long-range task.
 
 Real data files are looked up first in the folder named by the environment
 variable ``RNNCOURSE_DATA`` (for offline machines), then downloaded once from
@@ -65,6 +65,20 @@ DATASETS = {
             ),
         ),
     ),
+    # 1990 US Census name lists (public domain): one name a line, upper case, with
+    # its frequency in percent, the cumulative frequency and its rank.
+    "female_first_names": DataSet(
+        url="https://www2.census.gov/topics/genealogy/1990surnames/dist.female.first",
+        files=(DataFile("dist.female.first", "bd2f310fc4e5d5e5ea122c9d4342c9821145823118eb20db1647f305ec77b358"),),
+    ),
+    "male_first_names": DataSet(
+        url="https://www2.census.gov/topics/genealogy/1990surnames/dist.male.first",
+        files=(DataFile("dist.male.first", "0a5078ef6effe3b483d15b0f7f95047662126c9bfb624ecd5e5b978fc0f2470b"),),
+    ),
+    "surnames": DataSet(
+        url="https://www2.census.gov/topics/genealogy/1990surnames/dist.all.last",
+        files=(DataFile("dist.all.last", "b0e2b3743ccbad641ca48b344c24cdebcd1d9a1f76dc6dbf05986f2919f0b4e1"),),
+    ),
 }
 
 
@@ -91,7 +105,7 @@ def _verify(path: Path, data_file: DataFile) -> Path:
 
 
 def data_path(name: str) -> Path:
-    """Path of the data file of the data set ``name`` ("sunspots" or "imdb").
+    """Path of the data file of the data set ``name`` (a key of ``DATASETS``).
 
     Looks in the ``RNNCOURSE_DATA`` folder first, then downloads (or reuses
     the cached download). Raises DataUnavailableError if both fail.
@@ -200,6 +214,63 @@ def load_imdb_reviews() -> tuple[
         labels = np.array([folder == "pos" for folder, _, _ in reviews[split]], dtype=np.int64)
         result.append((texts, labels))
     return result[0], result[1]
+
+
+# --------------------------------------------------------------------------
+# 1990 US Census names: the character-level corpus of chapter 5
+
+CENSUS_LISTS = {"female": "female_first_names", "male": "male_first_names", "last": "surnames"}
+_CENSUS_LINE = re.compile(r"([A-Z]+)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+(\d+)")
+
+
+def load_census_names(kind: str = "last", with_frequencies: bool = False):
+    """The names of one 1990 US Census list, lower case, most frequent first.
+
+    ``kind`` is "female" (4,275 first names), "male" (1,219 first names) or
+    "last" (88,799 surnames). Names are lower-cased because a character model
+    learns the same letters in upper and lower case as different symbols, and
+    the lists have no case to learn. With ``with_frequencies`` also returns the
+    percentage of people who bear each name (float64).
+    """
+    if kind not in CENSUS_LISTS:
+        raise ValueError(f"unknown census list {kind!r}; choose one of {sorted(CENSUS_LISTS)}")
+    path = data_path(CENSUS_LISTS[kind])
+    names, frequencies = [], []
+    with open(path, encoding="ascii") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            match = _CENSUS_LINE.fullmatch(line.strip())
+            if match is None:
+                raise DataUnavailableError(f"{path}, line {number}: not `NAME FREQ CUMFREQ RANK`: {line!r}")
+            names.append(match.group(1).lower())
+            frequencies.append(float(match.group(2)))
+    if not names:
+        raise DataUnavailableError(f"{path} holds no names")
+    if with_frequencies:
+        return names, np.array(frequencies, dtype=np.float64)
+    return names
+
+
+def first_names() -> list[str]:
+    """The female and male first names together, each once, in alphabetical order."""
+    return sorted(set(load_census_names("female")) | set(load_census_names("male")))
+
+
+def split_names(names, test_fraction: float = 0.2, seed: int = 0) -> tuple[list[str], list[str]]:
+    """``(train, test)``: a random share ``test_fraction`` of ``names`` is held out, the same for a seed.
+
+    The split is random, not by rank or by letter: the held-out names must be
+    like the training names, just unseen.
+    """
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")
+    names = list(names)
+    order = np.random.default_rng(seed).permutation(len(names))
+    n_test = int(round(test_fraction * len(names)))
+    test = [names[i] for i in order[:n_test]]
+    train = [names[i] for i in order[n_test:]]
+    return train, test
 
 
 # --------------------------------------------------------------------------

@@ -118,3 +118,62 @@ def keras_lstm_forward(x, a0, parameters, c0=None):
     c0 = np.zeros_like(a0) if c0 is None else c0
     a, _, c_last = lstm(to_keras_sequence(x), initial_state=[a0.T, c0.T])
     return from_keras_sequence(np.asarray(a)), np.asarray(c_last).T
+
+
+# ---- loss and gradients of a language model, by TensorFlow ----------------------------------
+
+_LOSS_AND_GRADIENTS = {}  # (n_x, n_a, n_y) -> (layers, compiled step): built once per shape
+
+
+def _language_model_step(n_x, n_a, n_y):
+    import tensorflow as tf
+
+    key = (n_x, n_a, n_y)
+    if key not in _LOSS_AND_GRADIENTS:
+        shapes = {"W_ax": np.zeros((n_a, n_x)), "W_aa": np.zeros((n_a, n_a)), "b_a": np.zeros((n_a, 1)),
+                  "W_ya": np.zeros((n_y, n_a)), "b_y": np.zeros((n_y, 1))}
+        rnn = keras_simple_rnn(shapes, return_sequences=True)
+        output = keras_softmax_output(shapes)
+        variables = [*rnn.trainable_variables, *output.trainable_variables]
+
+        @tf.function(reduce_retracing=True)
+        def step(x, y, a0):
+            with tf.GradientTape() as tape:
+                tape.watch(a0)
+                y_hat = output(rnn(x, initial_state=[a0]))
+                # The course's J: cross-entropy summed over the steps, averaged over the examples.
+                # A zero target column (padding after <EOS>) adds nothing.
+                J = -tf.reduce_sum(y * tf.math.log(y_hat)) / tf.cast(tf.shape(x)[0], x.dtype)
+            return J, tape.gradient(J, [*variables, a0])
+
+        _LOSS_AND_GRADIENTS[key] = (variables, step)
+    return _LOSS_AND_GRADIENTS[key]
+
+
+def rnn_loss_and_gradients(x, y, a0, parameters):
+    """The loss J of the course's RNN and its gradients, computed by Keras and ``tf.GradientTape``.
+
+    ``x`` (n_x, m, T_x) and the one-hot targets ``y`` (n_y, m, T_x) are in the
+    course layout; a column of zeros in ``y`` (padding after a short sequence's
+    end) adds nothing to the loss. J is the cross-entropy summed over the steps
+    and averaged over the m examples. Returns ``(J, gradients)`` with
+    ``gradients`` = {dW_ax, dW_aa, db_a, dW_ya, db_y, da0} in the course's shapes.
+
+    It hands out the forward and backward passes of chapters 2 and 3 without
+    their NumPy code: Keras' SimpleRNN and Dense layers hold the weights and
+    TensorFlow differentiates them.
+    """
+    n_a, n_x = parameters["W_ax"].shape
+    n_y = parameters["W_ya"].shape[0]
+    variables, step = _language_model_step(n_x, n_a, n_y)
+    weights = [*simple_rnn_weights(parameters), *dense_weights(parameters["W_ya"], parameters["b_y"])]
+    for variable, value in zip(variables, weights):
+        variable.assign(np.asarray(value, dtype="float64"))
+    J, (kernel, recurrent_kernel, bias, dense_kernel, dense_bias, da0) = step(
+        np.asarray(to_keras_sequence(x), dtype="float64"), np.asarray(to_keras_sequence(y), dtype="float64"),
+        np.asarray(a0, dtype="float64").T)
+    gradients = {
+        "dW_ax": np.asarray(kernel).T, "dW_aa": np.asarray(recurrent_kernel).T, "db_a": np.asarray(bias)[:, None],
+        "dW_ya": np.asarray(dense_kernel).T, "db_y": np.asarray(dense_bias)[:, None], "da0": np.asarray(da0).T,
+    }
+    return float(J), gradients

@@ -18,12 +18,16 @@ from rnncourse.data import (
     data_path,
     fibonacci_sequence,
     fibonacci_windows,
+    first_names,
+    load_census_names,
     load_imdb_reviews,
     load_sunspots,
+    split_names,
 )
 
 SUNSPOTS_URL = "https://storage.googleapis.com/download.tensorflow.org/data/Sunspots.csv"
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
+CENSUS_URL = "https://www2.census.gov/topics/genealogy/1990surnames/"
 
 
 def real_path(name):
@@ -122,6 +126,72 @@ def test_imdb_original_name_accepted_and_deterministic(imdb, imdb_path, tmp_path
 
 
 # --------------------------------------------------------------------------
+# 1990 US Census names
+
+
+@pytest.fixture(scope="module")
+def census():
+    for name in ("female_first_names", "male_first_names", "surnames"):
+        real_path(name)
+    return {kind: load_census_names(kind, with_frequencies=True) for kind in ("female", "male", "last")}
+
+
+def test_census_counts_and_first_names(census):
+    counts = {kind: len(names) for kind, (names, _) in census.items()}
+    assert counts == {"female": 4275, "male": 1219, "last": 88799}
+    # Most frequent first, as in the files.
+    assert census["female"][0][:3] == ["mary", "patricia", "linda"]
+    assert census["male"][0][:3] == ["james", "john", "robert"]
+    assert census["last"][0][:3] == ["smith", "johnson", "williams"]
+    assert census["last"][1][0] == pytest.approx(1.006)
+
+
+def test_census_names_are_lower_case_letters(census):
+    for names, frequencies in census.values():
+        assert all(name.isascii() and name.isalpha() and name.islower() for name in names)
+        assert len(set(names)) == len(names)
+        # Rare surnames are rounded to 0.000 percent in the file.
+        assert frequencies.dtype == np.float64 and np.all(frequencies >= 0) and frequencies[0] > 0
+        assert np.all(np.diff(frequencies) <= 0)  # most frequent first
+
+
+def test_first_names_are_both_lists_once(census):
+    names = first_names()
+    expected = set(census["female"][0]) | set(census["male"][0])
+    assert names == sorted(expected)
+    assert len(names) < 4275 + 1219  # some names are on both lists (e.g. "james")
+    assert "james" in census["female"][0] and "james" in census["male"][0]
+
+
+def test_census_without_frequencies_is_the_names(census):
+    assert load_census_names("male") == census["male"][0]
+    with pytest.raises(ValueError, match="last"):
+        load_census_names("middle")
+
+
+def test_split_names_is_a_seeded_partition():
+    names = [f"n{i}" for i in range(101)]
+    train, test = split_names(names, test_fraction=0.2, seed=3)
+    assert len(test) == 20 and len(train) == 81
+    assert sorted(train + test) == sorted(names)
+    assert (train, test) == split_names(names, test_fraction=0.2, seed=3)
+    assert test != split_names(names, test_fraction=0.2, seed=4)[1]
+    assert test != names[:20]  # shuffled, not the first (most frequent) names
+    for bad in (0, 1, 1.5):
+        with pytest.raises(ValueError):
+            split_names(names, test_fraction=bad)
+
+
+def test_census_file_in_wrong_format_is_an_error(tmp_path, monkeypatch, no_download):
+    # A file with the right hash cannot be malformed, so check the parser on its own.
+    bad = tmp_path / "dist.male.first"
+    bad.write_text("JAMES 3.318 3.318 1\nnot a name line\n")
+    monkeypatch.setattr(data, "data_path", lambda name: bad)
+    with pytest.raises(DataUnavailableError, match="line 2"):
+        load_census_names("male")
+
+
+# --------------------------------------------------------------------------
 # Finding, downloading and checking data files
 
 
@@ -130,6 +200,9 @@ def test_imdb_original_name_accepted_and_deterministic(imdb, imdb_path, tmp_path
     [
         ("sunspots", ["Sunspots.csv"], SUNSPOTS_URL),
         ("imdb", ["aclImdb_v1.tar.gz", "aclImdb_v1_labeled.tar.gz"], IMDB_URL),
+        ("female_first_names", ["dist.female.first"], CENSUS_URL + "dist.female.first"),
+        ("male_first_names", ["dist.male.first"], CENSUS_URL + "dist.male.first"),
+        ("surnames", ["dist.all.last"], CENSUS_URL + "dist.all.last"),
     ],
 )
 def test_missing_data_says_how_to_provide_it(name, filenames, url, tmp_path, monkeypatch, no_download):
@@ -177,6 +250,26 @@ def test_tampered_file_gives_hash_error(tmp_path, monkeypatch, no_download):
     assert expected in message
     assert hashlib.sha256(b"not the reviews").hexdigest() in message
     assert no_download == []  # a file given by hand is not silently replaced
+
+
+def test_tampered_census_list_names_file_url_and_variable(tmp_path, monkeypatch, no_download):
+    (tmp_path / "dist.all.last").write_text("SMITH          1.006  1.006      1\n")
+    monkeypatch.setenv(DATA_ENV_VAR, str(tmp_path))
+    with pytest.raises(DataUnavailableError) as info:
+        load_census_names("last")
+    message = str(info.value)
+    assert "dist.all.last" in message and data.DATASETS["surnames"].files[0].sha256 in message
+    assert no_download == []
+
+
+def test_census_download_arguments(tmp_path, monkeypatch):
+    keras = pytest.importorskip("keras")
+    source = real_path("male_first_names")
+    calls = []
+    monkeypatch.setattr(keras.utils, "get_file", lambda **kwargs: calls.append(kwargs) or str(source))
+    monkeypatch.setenv(DATA_ENV_VAR, str(tmp_path))  # a folder without the file
+    assert load_census_names("male")[0] == "james"
+    assert calls == [dict(fname="dist.male.first", origin=CENSUS_URL + "dist.male.first", cache_subdir="rnncourse")]
 
 
 def test_tampered_download_gives_hash_error(tmp_path, monkeypatch):
