@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnncourse.activations import sigmoid
+
 # Random weights are drawn from N(0, SCALE^2): large enough that tanh and sigmoid give
 # clearly different values, small enough that they do not saturate.
 SCALE = 0.5
@@ -58,6 +60,56 @@ class CellType:
         blocks = len(self.keras_gates)
         factor = f"{blocks} x " if blocks > 1 else ""
         return f"{factor}n_a (n_a + n_x + {bias_vectors}) = {factor}{n_a} x ({n_a} + {n_x} + {bias_vectors})"
+
+    def count_bidirectional(self, n_x, n_a, bias_vectors=1):
+        """``Bidirectional`` holds two such layers, one per direction, with weights of their own."""
+        return 2 * self.count_params(n_x, n_a, bias_vectors)
+
+    @property
+    def keras_bias_vectors(self):
+        """Bias vectors per block of the Keras layer with its default settings (GRU: reset_after=True)."""
+        return 2 if self is GRU else 1
+
+    def sizes(self, parameters):
+        """``(n_x, n_a)`` of a cell, read from the shapes of its parameters."""
+        W = parameters["W_ax"] if not self.stacked else parameters[f"W_{self.keras_gates[0]}"]
+        n_a = W.shape[0]
+        return (W.shape[1] if not self.stacked else W.shape[1] - n_a), n_a
+
+    # ---- the course's equations in NumPy, for every cell -------------------------------------
+    # A state is a tuple whose first item is the hidden state a that the layers above see:
+    # (a,) for the simple RNN and the GRU (where a = c), (a, c) for the LSTM.
+
+    def initial_state(self, a0):
+        """The state a sequence starts from: ``a0``, and a zero memory cell for the LSTM."""
+        return (a0, np.zeros_like(a0)) if self is LSTM else (a0,)
+
+    def step(self, x_t, state, parameters):
+        """One step of the cell: the next state from ``x_t`` (n_x, m) and the previous ``state``."""
+        p = parameters
+        if self is SIMPLE_RNN:
+            (a_prev,) = state
+            return (np.tanh(p["W_aa"] @ a_prev + p["W_ax"] @ x_t + p["b_a"]),)
+        stacked = np.concatenate([state[0], x_t])
+        if self is GRU:
+            (c_prev,) = state
+            Gamma_u = sigmoid(p["W_u"] @ stacked + p["b_u"])
+            Gamma_r = sigmoid(p["W_r"] @ stacked + p["b_r"])
+            c_tilde = np.tanh(p["W_c"] @ np.concatenate([Gamma_r * c_prev, x_t]) + p["b_c"])
+            return (Gamma_u * c_tilde + (1 - Gamma_u) * c_prev,)
+        a_prev, c_prev = state
+        Gamma_u, Gamma_f, Gamma_o = (sigmoid(p[f"W_{g}"] @ stacked + p[f"b_{g}"]) for g in "ufo")
+        c_next = Gamma_u * np.tanh(p["W_c"] @ stacked + p["b_c"]) + Gamma_f * c_prev
+        return (Gamma_o * np.tanh(c_next), c_next)
+
+    def forward(self, x, a0, parameters):
+        """The hidden states ``a`` (n_a, m, T_x) of the cell run over ``x`` (n_x, m, T_x) from ``a0``."""
+        state = self.initial_state(a0)
+        a = np.zeros((a0.shape[0], *x.shape[1:]))
+        for t in range(x.shape[2]):
+            state = self.step(x[:, :, t], state, parameters)
+            a[:, :, t] = state[0]
+        return a
 
     def random_parameters(self, n_x, n_a, rng):
         return {name: SCALE * rng.standard_normal(shape) for name, shape in self.parameter_shapes(n_x, n_a).items()}
@@ -162,3 +214,58 @@ def random_problem(n_x, n_a, n_y, m, seed, T_x=None, cell=SIMPLE_RNN):
     x = rng.standard_normal((n_x, m) if T_x is None else (n_x, m, T_x))
     a_prev = rng.standard_normal((n_a, m))
     return parameters, x, a_prev
+
+
+# ---- both directions, and layers stacked (chapters 9 and 10) -------------------------------------
+
+MERGE_MODES = ("concat", "sum", "ave", "mul")  # Keras' Bidirectional merge_mode, course names a_fwd, a_bwd
+
+
+def merge(a_fwd, a_bwd, merge_mode="concat"):
+    """The two directions' states combined as Keras' ``Bidirectional(merge_mode=...)`` does."""
+    if merge_mode == "concat":
+        return np.concatenate([a_fwd, a_bwd], axis=0)  # [a_fwd; a_bwd]: 2 n_a rows
+    return {"sum": a_fwd + a_bwd, "ave": (a_fwd + a_bwd) / 2, "mul": a_fwd * a_bwd}[merge_mode]
+
+
+def bidirectional_forward(cell, x, a0_fwd, a0_bwd, parameters_fwd, parameters_bwd, merge_mode="concat"):
+    """A bidirectional layer of ``cell`` over ``x`` (n_x, m, T_x), in time order.
+
+    The backward direction reads ``x<T_x>, ..., x<1>`` with weights of its own;
+    its states are put back into time order, so that column t of the result
+    combines ``a_fwd<t>`` (from ``x<1..t>``) with ``a_bwd<t>`` (from ``x<t..T_x>``).
+    """
+    a_fwd = cell.forward(x, a0_fwd, parameters_fwd)
+    a_bwd = cell.forward(x[:, :, ::-1], a0_bwd, parameters_bwd)[:, :, ::-1]
+    return merge(a_fwd, a_bwd, merge_mode)
+
+
+def deep_forward(cells, x, a0, parameters, bidirectional=False, merge_mode="concat"):
+    """The states of every layer of a deep RNN: a list of L arrays ``(n^[l], m, T_x)``.
+
+    Layer l reads the states of layer l - 1 (layer 1 reads ``x``). ``cells``,
+    ``a0`` and ``parameters`` have one entry per layer; with ``bidirectional``,
+    each entry of ``a0`` and ``parameters`` is a pair (forward, backward).
+    """
+    states, below = [], x
+    for cell, a0_l, parameters_l in zip(cells, a0, parameters):
+        if bidirectional:
+            below = bidirectional_forward(cell, below, *a0_l, *parameters_l, merge_mode=merge_mode)
+        else:
+            below = cell.forward(below, a0_l, parameters_l)
+        states.append(below)
+    return states
+
+
+def layer_inputs(n_x, units, bidirectional=False, merge_mode="concat"):
+    """``n_x^[l]`` of each layer of a stack: layer 1 reads ``n_x`` features, layer l the states of layer l - 1
+    (``2 n_a^[l-1]`` of them from a bidirectional layer that concatenates)."""
+    width = 2 if bidirectional and merge_mode == "concat" else 1
+    return [n_x, *(width * n_a for n_a in units[:-1])]
+
+
+def stack_count_params(cell, n_x, units, bidirectional=False, bias_vectors=1, merge_mode="concat"):
+    """Parameters of each recurrent layer of a stack of ``cell`` layers of ``units`` (one n_a per layer)."""
+    count = cell.count_bidirectional if bidirectional else cell.count_params
+    return [count(n_in, n_a, bias_vectors)
+            for n_in, n_a in zip(layer_inputs(n_x, units, bidirectional, merge_mode), units)]

@@ -177,3 +177,64 @@ def rnn_loss_and_gradients(x, y, a0, parameters):
         "dW_ya": np.asarray(dense_kernel).T, "db_y": np.asarray(dense_bias)[:, None], "da0": np.asarray(da0).T,
     }
     return float(J), gradients
+
+
+# ---- both directions and stacked layers (chapters 9 and 10) -------------------------------------
+
+
+def keras_bidirectional(cell, parameters_fwd, parameters_bwd, merge_mode="concat", **options):
+    """A float64 ``Bidirectional`` of ``cell``'s Keras layer: the forward layer holds ``parameters_fwd``,
+    the backward one ``parameters_bwd`` (``cell`` is a ``rnncourse.cells.CellType``).
+
+    ``options`` go to the inner layer (``return_sequences``...); a GRU computes the course's
+    equations (``reset_after=False``).
+    """
+    import keras
+
+    layer = cell.build_keras_layer(parameters_fwd, **options)
+    n_x, _ = cell.sizes(parameters_fwd)
+    both = keras.layers.Bidirectional(layer, merge_mode=merge_mode, dtype="float64")
+    both.build((None, None, n_x))
+    # Bidirectional's weights are the forward layer's, then the backward layer's.
+    both.set_weights(cell.keras_weights(parameters_fwd) + cell.keras_weights(parameters_bwd))
+    return both
+
+
+def _initial_states(cell, a0):
+    """Keras' initial_state list for a course ``a0`` (n_a, m): the LSTM's memory starts from zeros."""
+    return [state.T for state in cell.initial_state(a0)]
+
+
+def keras_bidirectional_forward(cell, x, a0_fwd, a0_bwd, parameters_fwd, parameters_bwd, merge_mode="concat"):
+    """Every step's merged states computed by Keras' ``Bidirectional``, in the course layout (n, m, T_x)."""
+    both = keras_bidirectional(cell, parameters_fwd, parameters_bwd, merge_mode, return_sequences=True)
+    a = both(to_keras_sequence(x), initial_state=_initial_states(cell, a0_fwd) + _initial_states(cell, a0_bwd))
+    return from_keras_sequence(np.asarray(a))
+
+
+def keras_stack(cells, parameters, bidirectional=False, merge_mode="concat", return_sequences=True):
+    """Keras layers of a deep RNN holding the course's weights, one per entry of ``cells``.
+
+    Every layer but the top returns its whole sequence, which the next layer reads;
+    the top returns the sequence or only its last step (``return_sequences``). With
+    ``bidirectional`` each entry of ``parameters`` is a pair (forward, backward).
+    """
+    layers = []
+    for l, (cell, parameters_l) in enumerate(zip(cells, parameters)):
+        sequences = return_sequences or l < len(cells) - 1
+        if bidirectional:
+            layers.append(keras_bidirectional(cell, *parameters_l, merge_mode, return_sequences=sequences))
+        else:
+            layers.append(cell.build_keras_layer(parameters_l, return_sequences=sequences))
+    return layers
+
+
+def keras_deep_forward(cells, x, a0, parameters, bidirectional=False, merge_mode="concat"):
+    """The states of every layer of a deep RNN computed by stacked Keras layers: a list of (n^[l], m, T_x)."""
+    below, states = to_keras_sequence(x), []
+    for cell, layer, a0_l in zip(cells, keras_stack(cells, parameters, bidirectional, merge_mode), a0):
+        initial = (_initial_states(cell, a0_l[0]) + _initial_states(cell, a0_l[1]) if bidirectional
+                   else _initial_states(cell, a0_l))
+        below = layer(below, initial_state=initial)
+        states.append(from_keras_sequence(np.asarray(below)))
+    return states

@@ -431,3 +431,103 @@ def draw_bptt(T_x=4, ax=None):
 
 
 __all__.append("draw_bptt")
+
+
+# Bidirectional and deep RNNs (chapters 9 and 10).
+COLORS.setdefault("bwd", "#e3eefa")  # fill of the backward direction's cells: weights of their own
+COLORS.setdefault("bwd_edge", "#9467bd")  # the backward recurrence, right to left
+
+
+def draw_brnn(T_x=4, ax=None):
+    """Draw a bidirectional RNN unrolled over ``T_x`` steps.
+
+    The forward cells ``a_fwd^<t>`` (yellow) are chained left to right from
+    ``a_fwd^<0>``; the backward cells ``a_bwd^<t>`` (blue, weights of their own)
+    right to left from ``a_bwd^<T_x+1>``. Each input ``x^<t>`` feeds both cells of
+    its step, and each prediction ``y_hat^<t>`` reads both: the graph has no cycle.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if isinstance(T_x, bool) or not isinstance(T_x, int) or T_x < 1:
+        raise ValueError(f"T_x must be a positive integer, got {T_x!r}")
+    xs = [_STEP * t for t in range(1, T_x + 1)]
+    y_fwd, y_bwd, y_x, y_out = 0.0, 1.2, -1.35, 2.65
+    ax = _new_axes(ax, width=1.4 + 1.55 * T_x, height=5.0)
+    sup2 = lambda name, t: rf"${name}^{{\langle {t}\rangle}}$"  # noqa: E731
+
+    _label(ax, (-0.1, y_fwd), sup2(r"a_{\mathrm{fwd}}", 0), fontsize=FONTSIZE)
+    _label(ax, (xs[-1] + _STEP + 0.05, y_bwd), sup2(r"a_{\mathrm{bwd}}", T_x + 1), fontsize=FONTSIZE)
+    forward = [_box(ax, (cx, y_fwd), _CELL_W * 1.15, _CELL_H * 0.8, sup2(r"a_{\mathrm{fwd}}", t), gid="rnn-cell")
+               for t, cx in enumerate(xs, start=1)]
+    backward = [_box(ax, (cx, y_bwd), _CELL_W * 1.15, _CELL_H * 0.8, sup2(r"a_{\mathrm{bwd}}", t), fill=COLORS["bwd"],
+                     gid="brnn-backward-cell") for t, cx in enumerate(xs, start=1)]
+    prev = 0.4
+    for edges in forward:
+        _arrow(ax, (prev, y_fwd), (edges["left"], y_fwd), color=COLORS["aa"])
+        prev = edges["right"]
+    prev = xs[-1] + _STEP - 0.6
+    for edges in reversed(backward):
+        _arrow(ax, (prev, y_bwd), (edges["right"], y_bwd), color=COLORS["bwd_edge"])
+        prev = edges["left"]
+    for t, (cx, fwd, bwd) in enumerate(zip(xs, forward, backward), start=1):
+        _label(ax, (cx, y_x), _sup("x", t))
+        _arrow(ax, (cx, y_x + 0.22), (cx, fwd["bottom"]), color=COLORS["ax"])
+        # x^<t> also feeds the backward cell, around the forward one
+        _arrow(ax, (cx - 0.15, y_x + 0.22), (cx - 0.62, y_x + 0.6), (cx - 0.62, y_bwd - 0.55),
+               (cx - 0.3, bwd["bottom"]), color=COLORS["ax"])
+        _label(ax, (cx, y_out), _sup(r"\hat{y}", t))
+        _arrow(ax, (cx, bwd["top"]), (cx, y_out - 0.25), color=COLORS["ya"])
+        _arrow(ax, (cx + 0.3, fwd["top"]), (cx + 0.62, fwd["top"] + 0.2), (cx + 0.62, y_out - 0.5),
+               (cx + 0.15, y_out - 0.25), color=COLORS["ya"])
+    note_y = y_x - 0.6
+    _label(ax, ((xs[0] + xs[-1]) / 2, note_y), "forward: left to right    backward: right to left, weights of its own",
+           color="#555555", fontsize=FONTSIZE - 3)
+    return _finish(ax, (-0.6, xs[-1] + _STEP + 0.7), (note_y - 0.35, y_out + 0.4))
+
+
+__all__.append("draw_brnn")
+
+
+def draw_deep_rnn(L=3, T_x=4, ax=None):
+    """Draw a deep RNN of ``L`` stacked recurrent layers unrolled over ``T_x`` steps.
+
+    Cell ``a^[l]<t>`` receives ``a^[l]<t-1>`` from the left (layer l's recurrent
+    weights) and ``a^[l-1]<t>`` from below (``x^<t>`` for layer 1); the
+    predictions ``y_hat^<t>`` read the top layer.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    for name, value in (("L", L), ("T_x", T_x)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    xs = [_STEP * t for t in range(1, T_x + 1)]
+    rise = 1.3
+    ys = [rise * l for l in range(L)]
+    ax = _new_axes(ax, width=1.4 + 1.55 * T_x, height=2.6 + 1.0 * L)
+    below = [None] * T_x
+    for l, cy in enumerate(ys, start=1):
+        _label(ax, (0, cy), rf"$a^{{[{l}]\langle 0\rangle}}$", fontsize=FONTSIZE - 1)
+        prev = 0.42
+        for t, cx in enumerate(xs, start=1):
+            edges = _box(ax, (cx, cy), _CELL_W * 1.1, _CELL_H * 0.8, rf"$a^{{[{l}]\langle {t}\rangle}}$",
+                         gid="rnn-cell")
+            _arrow(ax, (prev, cy), (edges["left"], cy), color=COLORS["aa"])
+            prev = edges["right"]
+            if l == 1:
+                _label(ax, (cx, cy - _IO_GAP), _sup("x", t))
+                _arrow(ax, (cx, cy - _IO_GAP + 0.22), (cx, edges["bottom"]), color=COLORS["ax"])
+            else:
+                _arrow(ax, (cx, below[t - 1]["top"]), (cx, edges["bottom"]), color=COLORS["ax"])
+            below[t - 1] = edges
+        _label(ax, (xs[-1] + 1.05, cy), f"layer {l}", color="#555555", fontsize=FONTSIZE - 3, ha="left")
+    for t, cx in enumerate(xs, start=1):
+        _label(ax, (cx, ys[-1] + _IO_GAP), _sup(r"\hat{y}", t))
+        _arrow(ax, (cx, below[t - 1]["top"]), (cx, ys[-1] + _IO_GAP - 0.25), color=COLORS["ya"])
+    return _finish(ax, (-0.6, xs[-1] + 2.2), (-_IO_GAP - 0.4, ys[-1] + _IO_GAP + 0.4))
+
+
+__all__.append("draw_deep_rnn")

@@ -31,6 +31,12 @@ def test_book_builds_without_warnings(built_book):
                      '<span class="pasted-text">169,997</span>', "book/results/gated.json"],
         "ch08_lstm": ["Long short-term memory (LSTM)", '<span class="pasted-text">12,544</span>',
                       '<span class="pasted-text">172,941</span>', "173,941", "16.14"],
+        "ch09_bidirectional": ["Bidirectional RNNs", '<span class="pasted-text">172,941</span>',
+                               '<span class="pasted-text">169,997</span>', "173,941", "sign of x&lt;t&gt; alone",
+                               "exercises/ch09_bidirectional/bidirectional.ipynb"],
+        "ch10_deep_rnns": ["Deep RNNs", '<span class="pasted-text">598,209</span>',
+                           '<span class="pasted-text">635,329</span>', '<span class="pasted-text">41,216</span>',
+                           '<span class="pasted-text">33,601</span>', "exercises/ch10_deep_rnns/deep_rnns.ipynb"],
     }
     for name, texts in expected.items():
         chapter = (html / f"{name}.html").read_text()

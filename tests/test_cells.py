@@ -98,3 +98,84 @@ def test_keras_gru_layer_has_the_course_shapes():
     kernel, recurrent_kernel, bias = layer.get_weights()
     assert kernel.shape == (2, 9) and recurrent_kernel.shape == (3, 9) and bias.shape == (9,)
     assert layer(to_keras_sequence(np.zeros((2, 1, 4)))).shape == (1, 4, 3)
+
+
+# ---- chapters 9 and 10: both directions and stacked layers --------------------------------------
+
+from rnncourse.cells import (CELLS, MERGE_MODES, bidirectional_forward, deep_forward,  # noqa: E402
+                             stack_count_params)
+from rnncourse.keras_bridge import keras_bidirectional_forward, keras_deep_forward, keras_stack  # noqa: E402
+
+
+@pytest.mark.parametrize("cell", [SIMPLE_RNN, GRU, LSTM], ids=lambda cell: cell.name)
+def test_numpy_cells_are_the_keras_cells(cell):
+    rng = np.random.default_rng(10)
+    p, x, a0 = cell.random_parameters(3, 4, rng), rng.standard_normal((3, 5, 6)), rng.standard_normal((4, 5))
+    layer = cell.build_keras_layer(p, return_sequences=True)
+    expected = np.asarray(layer(to_keras_sequence(x), initial_state=[s.T for s in cell.initial_state(a0)]))
+    np.testing.assert_allclose(cell.forward(x, a0, p), np.transpose(expected, (2, 0, 1)), atol=1e-12)
+
+
+@pytest.mark.parametrize("merge_mode", MERGE_MODES)
+@pytest.mark.parametrize("cell", [SIMPLE_RNN, GRU, LSTM], ids=lambda cell: cell.name)
+def test_bidirectional_forward_is_keras_bidirectional(cell, merge_mode):
+    rng = np.random.default_rng(11)
+    p_fwd, p_bwd = cell.random_parameters(3, 4, rng), cell.random_parameters(3, 4, rng)
+    x, a0_fwd, a0_bwd = rng.standard_normal((3, 2, 5)), rng.standard_normal((4, 2)), rng.standard_normal((4, 2))
+    numpy = bidirectional_forward(cell, x, a0_fwd, a0_bwd, p_fwd, p_bwd, merge_mode)
+    assert numpy.shape == ((8 if merge_mode == "concat" else 4), 2, 5)
+    np.testing.assert_allclose(numpy, keras_bidirectional_forward(cell, x, a0_fwd, a0_bwd, p_fwd, p_bwd, merge_mode),
+                               atol=1e-12)
+
+
+def test_backward_direction_sees_the_future_only():
+    """a_bwd<t> depends on x<t..T_x>: changing the last input changes every backward state, no forward one."""
+    rng = np.random.default_rng(12)
+    p_fwd, p_bwd = LSTM.random_parameters(2, 3, rng), LSTM.random_parameters(2, 3, rng)
+    x, a0 = rng.standard_normal((2, 1, 4)), np.zeros((3, 1))
+    changed = x.copy()
+    changed[:, :, -1] += 1.0
+    before, after = (bidirectional_forward(LSTM, v, a0, a0, p_fwd, p_bwd) for v in (x, changed))
+    np.testing.assert_array_equal(before[:3, :, :-1], after[:3, :, :-1])
+    assert np.all(np.abs(before[3:] - after[3:]).max(axis=0) > 0)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_deep_forward_is_stacked_keras_layers(bidirectional):
+    rng = np.random.default_rng(13)
+    cells, units, n_x = [LSTM, GRU, SIMPLE_RNN], [4, 3, 2], 3
+    inputs = [n_x] + [(2 if bidirectional else 1) * n for n in units[:-1]]
+    parameters, a0 = [], []
+    for cell, n_in, n_a in zip(cells, inputs, units):
+        if bidirectional:
+            parameters.append((cell.random_parameters(n_in, n_a, rng), cell.random_parameters(n_in, n_a, rng)))
+            a0.append((rng.standard_normal((n_a, 2)), rng.standard_normal((n_a, 2))))
+        else:
+            parameters.append(cell.random_parameters(n_in, n_a, rng))
+            a0.append(rng.standard_normal((n_a, 2)))
+    x = rng.standard_normal((n_x, 2, 5))
+    numpy = deep_forward(cells, x, a0, parameters, bidirectional)
+    keras_states = keras_deep_forward(cells, x, a0, parameters, bidirectional)
+    assert [a.shape[0] for a in numpy] == [(2 if bidirectional else 1) * n for n in units]
+    for a, b in zip(numpy, keras_states):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("cell", [SIMPLE_RNN, GRU, LSTM], ids=lambda cell: cell.name)
+def test_stack_count_params_is_keras_count(cell, bidirectional):
+    import keras
+
+    rng = np.random.default_rng(14)
+    units = [5, 3, 2]
+    parameters = [(p, p) if bidirectional else p for p in
+                  (cell.random_parameters(n_in, n_a, rng) for n_in, n_a in
+                   zip([7, *((2 if bidirectional else 1) * n for n in units[:-1])], units))]
+    layers = keras_stack([cell] * 3, parameters, bidirectional, return_sequences=False)
+    model = keras.Sequential([keras.Input((None, 7)), *layers])
+    assert [layer.count_params() for layer in model.layers] == stack_count_params(cell, 7, units, bidirectional)
+
+
+def test_syllabus_stacked_imdb_counts():
+    assert stack_count_params(LSTM, 64, [64, 32], bidirectional=True) == [66_048, 41_216]
+    assert stack_count_params(GRU, 16, [32], bidirectional=True, bias_vectors=GRU.keras_bias_vectors) == [9_600]

@@ -216,3 +216,23 @@ def test_bptt_rejects_bad_lengths(bad):
 
 def test_bptt_renders_without_error():
     plotting.draw_bptt(4).figure.canvas.draw()
+
+
+@pytest.mark.parametrize("T_x", [1, 3, 5])
+def test_brnn_has_two_cells_per_step(T_x):
+    ax = plotting.draw_brnn(T_x)
+    assert len(cells(ax)) == T_x
+    assert len([p for p in ax.patches if p.get_gid() == "brnn-backward-cell"]) == T_x
+    labels = texts(ax)
+    assert sup(r"a_{\mathrm{bwd}}", T_x + 1) in labels and sup(r"a_{\mathrm{fwd}}", 0) in labels
+    assert all(sup("x", t) in labels and sup(r"\hat{y}", t) in labels for t in range(1, T_x + 1))
+
+
+@pytest.mark.parametrize("L, T_x", [(1, 2), (3, 4)])
+def test_deep_rnn_has_one_cell_per_layer_and_step(L, T_x):
+    ax = plotting.draw_deep_rnn(L, T_x)
+    assert len(cells(ax)) == L * T_x
+    labels = texts(ax)
+    assert rf"$a^{{[{L}]\langle {T_x}\rangle}}$" in labels and f"layer {L}" in labels
+    with pytest.raises(ValueError):
+        plotting.draw_deep_rnn(0, 2)

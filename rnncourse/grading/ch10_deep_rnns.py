@@ -1,0 +1,219 @@
+"""Checks for chapter 10: a deep RNN of any course cells in NumPy, and the parameters of stacked layers.
+
+Each check is a ``Check(title, collect, judge)`` (see ``question.py``). The
+expected values come from stacked Keras layers holding the course's weights
+(``keras_bridge.keras_stack``): every layer below the top returns its whole
+sequence, which the layer above reads. A case lists its layers' cells by their
+Keras class and their sizes ``units`` (one n_a per layer). Likely mistakes are
+tables of wrong formulas (``Mistake``).
+"""
+
+import numpy as np
+
+from rnncourse.activations import softmax
+from rnncourse.cells import CELLS, SCALE, layer_inputs, stack_count_params
+from rnncourse.grading.checks import assert_count_params, assert_shape, describe_model, layers_of
+from rnncourse.grading.question import Check, Mistake, diagnose
+from rnncourse.keras_bridge import from_keras_sequence, keras_deep_forward, keras_softmax_output
+
+ATOL = 1e-8
+
+
+def _problem(cells, n_x, units, m, T_x, seed, n_y=3):
+    """Each layer's cell, parameters and initial state, a sequence, and the output layer on the top layer."""
+    rng = np.random.default_rng(seed)
+    cells = [CELLS[name] for name in cells]
+    parameters = [cell.random_parameters(n_in, n_a, rng)
+                  for cell, n_in, n_a in zip(cells, layer_inputs(n_x, units), units)]
+    a0 = [rng.standard_normal((n_a, m)) for n_a in units]
+    x = rng.standard_normal((n_x, m, T_x))
+    parameters_y = {"W_ya": SCALE * rng.standard_normal((n_y, units[-1])), "b_y": SCALE * rng.standard_normal((n_y, 1))}
+    return dict(cells=cells, x=x, a0=a0, parameters=parameters, parameters_y=parameters_y)
+
+
+def _numpy_layers(p, reads_x=False, a0=None, parameters=None):
+    """Every layer's states by the course's equations, or with one of the likely mistakes:
+    each layer reading x (``reads_x``), other initial states or other parameters per layer."""
+    a0 = p["a0"] if a0 is None else a0
+    parameters = p["parameters"] if parameters is None else parameters
+    states, below = [], p["x"]
+    for cell, a0_l, parameters_l in zip(p["cells"], a0, parameters):
+        a_l = cell.forward(p["x"] if reads_x else below, a0_l, parameters_l)
+        states.append(a_l)
+        below = a_l
+    return states
+
+
+def _runs_only_for_some_shapes(formula):
+    """A mistake that only runs when the sizes allow it (n_x == n_a, say): NaN otherwise, which matches nothing."""
+    def wrong(p):
+        try:
+            return formula(p)
+        except (ValueError, IndexError, KeyError):
+            return None
+    return wrong
+
+
+LAYER_READS_X = ("layer l reads x: every layer above the first reads the states a^[l-1]<t> of the layer below, "
+                 "computed at the same step t.")
+SHARED_A0 = "every layer starts from a0[0]: layer l starts from its own initial state a0[l]."
+SHARED_WEIGHTS = "every layer uses parameters[0]: layer l has weights of its own, parameters[l]."
+
+
+def _layer_mistakes(p, l):
+    L = len(p["cells"])
+    return [Mistake(hint, _runs_only_for_some_shapes(lambda p, wrong=wrong: wrong(p)[l])) for hint, wrong in (
+        (LAYER_READS_X, lambda p: _numpy_layers(p, reads_x=True)),
+        (SHARED_A0, lambda p: _numpy_layers(p, a0=[p["a0"][0]] * L)),
+        (SHARED_WEIGHTS, lambda p: _numpy_layers(p, parameters=[p["parameters"][0]] * L)),
+    )]
+
+
+# ---- 1.1 Every layer's states -------------------------------------------------------------------
+
+
+def collect_deep_rnn_forward(deep_rnn_forward, cells, n_x, units, m, T_x, seed):
+    p = _problem(cells, n_x, units, m, T_x, seed)
+    a = deep_rnn_forward(p["x"], p["a0"], p["parameters"], p["cells"])
+    if not isinstance(a, (list, tuple)):
+        return {"returned": type(a).__name__}
+    return {"returned": "list", "a": [np.asarray(a_l, dtype=float) for a_l in a]}
+
+
+def judge_deep_rnn_forward(data, cells, n_x, units, m, T_x, seed):
+    p = _problem(cells, n_x, units, m, T_x, seed)
+    L = len(units)
+    assert data["returned"] == "list", f"deep_rnn_forward should return a list of L = {L} arrays, got a {data['returned']}."
+    assert len(data["a"]) == L, f"deep_rnn_forward should return one array per layer (L = {L}), got {len(data['a'])}."
+    expected = keras_deep_forward(p["cells"], p["x"], p["a0"], p["parameters"])
+    for l in range(L):
+        assert_shape(f"a[{l}]", data["a"][l], (units[l], m, T_x))
+        diagnose(f"a[{l}] (layer {l + 1}, a {p['cells'][l].name})", data["a"][l], expected[l], p, _layer_mistakes(p, l),
+                 ATOL, f"Keras' stacked layers with the same weights compute other states for layer {l + 1}: "
+                 "a^[l]<t> = cell^[l](a^[l-1]<t>, a^[l]<t-1>), with a^[0] = x.")
+
+
+deep_rnn_forward = Check("deep_rnn_forward against stacked Keras layers", collect_deep_rnn_forward,
+                         judge_deep_rnn_forward)
+
+
+# ---- 1.2 Predictions from the top layer ---------------------------------------------------------
+
+
+def collect_deep_rnn_predict(deep_rnn_predict, cells, n_x, units, n_y, m, T_x, seed, return_sequences):
+    p = _problem(cells, n_x, units, m, T_x, seed, n_y)
+    y_hat = deep_rnn_predict(p["x"], p["a0"], p["parameters"], p["cells"], p["parameters_y"],
+                             return_sequences=return_sequences)
+    return {"y_hat": np.asarray(y_hat, dtype=float)}
+
+
+def judge_deep_rnn_predict(data, cells, n_x, units, n_y, m, T_x, seed, return_sequences):
+    p = _problem(cells, n_x, units, m, T_x, seed, n_y)
+    top = keras_deep_forward(p["cells"], p["x"], p["a0"], p["parameters"])[-1]
+    every_step = from_keras_sequence(np.asarray(keras_softmax_output(p["parameters_y"])(np.transpose(top, (1, 2, 0)))))
+    if return_sequences:
+        assert data["y_hat"].shape != (n_y, m), (
+            "y_hat holds the last step only: with return_sequences=True the model predicts at every step, "
+            f"y_hat of shape {(n_y, m, T_x)}.")
+        assert_shape("y_hat", data["y_hat"], (n_y, m, T_x))
+        expected = every_step
+    else:
+        assert data["y_hat"].shape != (n_y, m, T_x), (
+            f"y_hat has a prediction for every step: with return_sequences=False only the last step's, shape {(n_y, m)}.")
+        assert_shape("y_hat", data["y_hat"], (n_y, m))
+        expected = every_step[:, :, -1]
+    assert_close_hint = ("y_hat<t> = softmax(W_ya a^[L]<t> + b_y), from the states of the top layer L, "
+                         "compared with stacked Keras layers and Dense(softmax) holding the same weights.")
+    W_ya, b_y = p["parameters_y"]["W_ya"], p["parameters_y"]["b_y"]
+    last = (lambda v: v) if return_sequences else (lambda v: v[:, :, -1])
+    mistakes = [Mistake("y_hat is not a probability distribution: apply the softmax to W_ya a^[L]<t> + b_y.",
+                        lambda _: last(np.einsum("yn,nmt->ymt", W_ya, top) + b_y[:, :, None]))]
+    diagnose("y_hat", data["y_hat"], expected, None, mistakes, ATOL, assert_close_hint)
+
+
+deep_rnn_predict = Check("deep_rnn_predict", collect_deep_rnn_predict, judge_deep_rnn_predict)
+
+
+# ---- 2.1 Parameters of each layer of a stack ------------------------------------------------------
+
+
+def _keras_stack_counts(cell_name, n_x, units, bidirectional):
+    import keras
+
+    layers = []
+    for l, n_a in enumerate(units):
+        layer = getattr(keras.layers, cell_name)(n_a, return_sequences=l < len(units) - 1)
+        layers.append(keras.layers.Bidirectional(layer) if bidirectional else layer)
+    model = keras.Sequential([keras.Input((None, n_x)), *layers])
+    return [int(layer.count_params()) for layer in model.layers]
+
+
+def collect_stack_parameter_counts(stack_parameter_counts, stacks):
+    return {",".join(map(str, stack)): [int(c) for c in stack_parameter_counts(*stack)] for stack in stacks}
+
+
+def judge_stack_parameter_counts(data, stacks):
+    for cell_name, n_x, units, bidirectional in stacks:
+        call = f"stack_parameter_counts({cell_name!r}, {n_x}, {units}, bidirectional={bidirectional})"
+        actual = data[",".join(map(str, (cell_name, n_x, units, bidirectional)))]
+        expected = _keras_stack_counts(cell_name, n_x, units, bidirectional)
+        assert sum(expected) == sum(stack_count_params(CELLS[cell_name], n_x, units, bidirectional,
+                                                       CELLS[cell_name].keras_bias_vectors))
+        assert len(actual) == len(units), f"{call} should give one count per layer ({len(units)}), got {len(actual)}."
+        cell = CELLS[cell_name]
+        count = cell.count_bidirectional if bidirectional else cell.count_params
+        every_layer_reads_x = [count(n_x, n_a, cell.keras_bias_vectors) for n_a in units]
+        if bidirectional and actual != expected and actual == stack_count_params(
+                cell, n_x, units, True, cell.keras_bias_vectors, merge_mode="sum"):
+            raise AssertionError(f"{call} is {actual}: a bidirectional layer (merge_mode='concat') gives the next "
+                                 "layer 2 n_a numbers per step, so n_x^[l] = 2 n_a^[l-1].")
+        if actual != expected and actual == every_layer_reads_x:
+            raise AssertionError(f"{call} is {actual}: every layer was counted on the n_x = {n_x} input features; "
+                                 "layer l reads the states of layer l - 1, n_x^[l] = n_a^[l-1].")
+        for l, (a, e, n_in) in enumerate(zip(actual, expected, layer_inputs(n_x, units, bidirectional))):
+            formula = f"{'2 directions x ' if bidirectional else ''}{cell.count_formula(n_in, units[l], cell.keras_bias_vectors)}"
+            assert_count_params(f"Layer {l + 1} of {call}", a, e, formula)
+
+
+stack_parameter_counts = Check("stack_parameter_counts", collect_stack_parameter_counts, judge_stack_parameter_counts)
+
+
+# ---- 2.2 The two-layer IMDB model --------------------------------------------------------------------
+
+
+def collect_imdb_deep_model(build_imdb_deep_model, vocab_size, embedding_dim, max_length, units):
+    try:
+        model = build_imdb_deep_model(vocab_size, embedding_dim, max_length, units)
+    except ValueError as error:  # Keras refuses a stack whose lower layer returns its last step only
+        return {"error": str(error)[:300]}
+    return {**describe_model(model), "output_shape": list(model.output_shape)}
+
+
+def judge_imdb_deep_model(data, vocab_size, embedding_dim, max_length, units):
+    assert "error" not in data, (
+        "Keras could not build the model: every recurrent layer below the top must return its whole sequence "
+        f"(return_sequences=True), since the layer above reads one vector per step. Keras said: {data.get('error')}")
+    recurrent = layers_of(data, "Bidirectional")
+    assert len(recurrent) == len(units), (
+        f"The model should have {len(units)} Bidirectional(LSTM) layers, one per entry of units; it has {len(recurrent)}.")
+    for l, (layer, n_a) in enumerate(zip(recurrent, units)):
+        lstm = layer["forward_layer"]
+        assert lstm["class"] == "LSTM" and lstm["units"] == n_a, (
+            f"Recurrent layer {l + 1} should be Bidirectional(LSTM({n_a})); it is {lstm['class']}({lstm['units']}).")
+        top = l == len(units) - 1
+        assert lstm["return_sequences"] == (not top), (
+            "the top recurrent layer returns only its last step (return_sequences=False): the classifier reads one "
+            "vector per review." if top else
+            f"Recurrent layer {l + 1} should return its whole sequence (return_sequences=True) for the layer above.")
+    assert data["output_shape"] == [None, 1], (
+        f"The model's output has shape {tuple(data['output_shape'])}; it should be (None, 1): one probability per "
+        "review (the top recurrent layer returns only its last step).")
+    dense = layers_of(data, "Dense")
+    assert [layer["units"] for layer in dense] == [64, 1] and dense[-1]["activation"] == "sigmoid", (
+        "After the recurrent layers come Dense(64, relu) and Dense(1, sigmoid).")
+    lstm_counts = stack_count_params(CELLS["LSTM"], embedding_dim, units, bidirectional=True)
+    parts = [vocab_size * embedding_dim, *lstm_counts, 2 * units[-1] * 64 + 64, 64 + 1]
+    assert_count_params("The model", data["params"], sum(parts), " + ".join(f"{part:,}" for part in parts))
+
+
+imdb_deep_model = Check("build_imdb_deep_model: layers and parameters", collect_imdb_deep_model, judge_imdb_deep_model)
