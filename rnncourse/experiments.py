@@ -2,6 +2,7 @@
 
     python -m rnncourse.experiments gated            # chapters 7-8: IMDB with GRU and LSTM, sunspots with LSTM
     python -m rnncourse.experiments gated --short    # the same code on a sliver of the data (tests, CI)
+    python -m rnncourse.experiments sunspots         # chapters 9-10: bidirectional and stacked LSTM forecasters
 
 The results (per-epoch history, seconds per epoch, final scores, the library
 versions and the machine) go to a small JSON file, by default
@@ -134,6 +135,68 @@ def run_sunspots(epochs):
             "naive_mae": naive_mae(series, SUNSPOTS_SPLIT_TIME)}
 
 
+def sunspots_bidirectional_model(n_layers, scaled):
+    """``n_layers`` Bidirectional(LSTM(32)) (sequences below the top) -> Dense(1) -> x 100: the syllabus' variants.
+
+    ``scaled=False`` feeds the raw sunspot numbers (0 to about 400) as the syllabus does; ``scaled=True`` divides
+    them by 100 first, as chapter 4 and ``sunspots_model`` do, so that the LSTM's gates do not saturate.
+    """
+    import keras
+
+    layers = [keras.Input((WINDOW_SIZE,)),
+              keras.layers.Lambda(lambda x: keras.ops.expand_dims(x / 100.0 if scaled else x, axis=-1))]
+    layers += [keras.layers.Bidirectional(keras.layers.LSTM(32, return_sequences=l < n_layers - 1))
+               for l in range(n_layers)]
+    layers += [keras.layers.Dense(1), keras.layers.Lambda(lambda x: x * 100.0)]
+    return keras.Sequential(layers, name=f"sunspots_bilstm_{n_layers}")
+
+
+def run_sunspots_variant(n_layers, recipe, epochs):
+    """One bidirectional forecaster trained with the syllabus' recipe or with the course's (see ``run_sunspots``)."""
+    import keras
+
+    from rnncourse.data import SUNSPOTS_SPLIT_TIME, load_sunspots
+    from rnncourse.forecast import validation_mae
+    from rnncourse.windows import split_series, windowed_dataset
+
+    time_index, series = load_sunspots()
+    (_, x_train), _ = split_series(time_index, series, SUNSPOTS_SPLIT_TIME)
+    train_set = windowed_dataset(x_train, WINDOW_SIZE, 32, 1000, seed=51)
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(51)
+    model = sunspots_bidirectional_model(n_layers, scaled=recipe == "course")
+    if recipe == "syllabus":
+        optimizer, loss = keras.optimizers.SGD(1e-6, momentum=0.9), "mse"
+        described = "syllabus: raw input, MSE, SGD 1e-6 momentum 0.9, batches of 32"
+    else:
+        steps = epochs * int(np.ceil((len(x_train) - WINDOW_SIZE) / 32))
+        optimizer, loss = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(3e-3, steps)), keras.losses.Huber()
+        described = "course: input / 100, Huber, Adam 3e-3 decayed to 0 along a cosine, batches of 32"
+    model.compile(loss=loss, optimizer=optimizer, metrics=["mae"])
+    timer = EpochTimer()
+    history = model.fit(train_set, epochs=epochs, callbacks=[timer], verbose=0)
+    return {"layers": n_layers, "recipe": described, "params": int(model.count_params()), "epochs": epochs,
+            "history": {key: [float(v) for v in values] for key, values in history.history.items()},
+            "seconds_per_epoch": [round(s, 2) for s in timer.seconds],
+            "validation_mae": validation_mae(model, series, SUNSPOTS_SPLIT_TIME, WINDOW_SIZE)}
+
+
+def sunspots(short=False, parts=("variants",)):
+    """Chapters 9-10: the syllabus' bidirectional and stacked LSTM forecasters of the sunspots, one table."""
+    from rnncourse.data import SUNSPOTS_SPLIT_TIME, load_sunspots
+    from rnncourse.forecast import naive_mae
+
+    started = time.perf_counter()
+    epochs = 1 if short else 100
+    results = {"command": "python -m rnncourse.experiments sunspots" + (" --short" if short else ""),
+               "short": short, "environment": environment(), "window_size": WINDOW_SIZE,
+               "naive_mae": naive_mae(load_sunspots()[1], SUNSPOTS_SPLIT_TIME)}
+    runs = [(1, "syllabus"), (2, "syllabus"), (3, "syllabus"), (1, "course"), (2, "course")]
+    results["variants"] = [run_sunspots_variant(n_layers, recipe, epochs) for n_layers, recipe in runs]
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    return results
+
+
 def environment():
     import keras
     import tensorflow as tf
@@ -159,7 +222,7 @@ def gated(short=False, parts=("imdb", "sunspots")):
     return results
 
 
-EXPERIMENTS = {"gated": gated}
+EXPERIMENTS = {"gated": gated, "sunspots": sunspots}
 
 
 def main(argv=None):

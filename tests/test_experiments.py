@@ -30,3 +30,18 @@ def test_the_committed_results_are_a_full_run():
     results = json.loads((experiments.RESULTS / "gated.json").read_text())
     assert not results["short"]
     assert results["sunspots"]["epochs"] == experiments.SUNSPOT_EPOCHS and results["imdb"]["LSTM"]["train_reviews"] == 25_000
+
+
+def test_sunspots_experiment_short_mode_counts_the_syllabus_models(tmp_path):
+    out = experiments.main(["sunspots", "--short", "--out", str(tmp_path / "sunspots.json")])
+    results = json.loads(out.read_text())
+    assert results["short"] and abs(results["naive_mae"] - 16.14) < 0.01
+    # Bidirectional(LSTM(32)) on one feature, then on the 64 numbers per step of the layer below; Dense(1) on 64.
+    first, above = 2 * LSTM.count_params(1, 32), 2 * LSTM.count_params(64, 32)
+    assert first == 8_704 and above == 24_832
+    counts = {(run["layers"], run["recipe"].split(":")[0]): run["params"] for run in results["variants"]}
+    assert counts[1, "syllabus"] == first + 65
+    assert counts[2, "syllabus"] == first + above + 65 == 33_601  # the syllabus' BiLSTM(32) x 2
+    assert counts[3, "syllabus"] == first + 2 * above + 65
+    for run in results["variants"]:
+        assert run["epochs"] == 1 and run["validation_mae"] > 0

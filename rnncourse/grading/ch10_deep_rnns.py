@@ -217,3 +217,30 @@ def judge_imdb_deep_model(data, vocab_size, embedding_dim, max_length, units):
 
 
 imdb_deep_model = Check("build_imdb_deep_model: layers and parameters", collect_imdb_deep_model, judge_imdb_deep_model)
+
+
+# ---- 2.3 Training a deep RNN: remember the first input -------------------------------------------------
+# Chapter 7's memory task and its accuracy check, with two more conditions: the model is a stack of at least
+# two recurrent layers, the lower ones returning their sequences.
+
+from rnncourse.grading.ch07_gru import collect_memory_accuracy, judge_memory_accuracy, memory_task  # noqa: E402
+
+RECURRENT_LAYERS = ("SimpleRNN", "GRU", "LSTM", "Bidirectional")
+
+
+def collect_deep_memory(model, history, **case):
+    return {**collect_memory_accuracy(model, history, **case), "model": describe_model(model)}
+
+
+def judge_deep_memory(data, min_layers, **case):
+    recurrent = [layer for layer in data["model"]["layers"] if layer["class"] in RECURRENT_LAYERS]
+    assert len(recurrent) >= min_layers, (
+        f"The model has {len(recurrent)} recurrent layer(s); stack at least {min_layers}.")
+    assert all(layer.get("return_sequences", layer.get("forward_layer", {}).get("return_sequences"))
+               for layer in recurrent[:-1]), (
+        "Every recurrent layer below the top must return its whole sequence (return_sequences=True), "
+        "so that the layer above reads one state per step.")
+    judge_memory_accuracy(data, **case)
+
+
+deep_memory_accuracy = Check("a deep RNN that remembers the first input", collect_deep_memory, judge_deep_memory)
