@@ -2,12 +2,14 @@
 
     python -m rnncourse.experiments gated            # chapters 7-8: IMDB with GRU and LSTM, sunspots with LSTM
     python -m rnncourse.experiments gated --short    # the same code on a sliver of the data (tests, CI)
+    python -m rnncourse.experiments comparison       # chapters 9-10: the syllabus' IMDB models side by side
+    python -m rnncourse.experiments comparison --only subword50   # one part (here 1 vs 2 layers over 50 epochs)
 
 The results (per-epoch history, seconds per epoch, final scores, the library
 versions and the machine) go to a small JSON file, by default
-``book/results/gated.json``, which the pages of chapters 7 and 8 read and
-present as measured by this command. Seeds are fixed; timings are wall-clock
-on whatever machine ran it, recorded with the machine's description.
+``book/results/EXPERIMENT.json``, which the pages read and present as
+measured by this command. Seeds are fixed; timings are wall-clock on whatever
+machine ran it, recorded with the machine's description.
 """
 
 import argparse
@@ -29,23 +31,28 @@ WINDOW_SIZE = 30
 SUNSPOT_EPOCHS = 150
 
 
-def imdb_model(cell):
-    """Embedding(10,000, 16) -> Bidirectional(cell(32)) -> Dense(6, relu) -> Dense(1, sigmoid)."""
+def word_model(name, *middle, vocab_size=VOCAB_SIZE):
+    """Embedding(vocab_size, 16) on 120 words -> middle layers -> Dense(6, relu) -> Dense(1, sigmoid)."""
     import keras
 
     return keras.Sequential([
         keras.Input(shape=(MAX_LENGTH,)),
-        keras.layers.Embedding(VOCAB_SIZE, EMBEDDING_DIM),
-        keras.layers.Bidirectional(getattr(keras.layers, cell)(N_UNITS)),
+        keras.layers.Embedding(vocab_size, EMBEDDING_DIM),
+        *middle,
         keras.layers.Dense(6, activation="relu"),
         keras.layers.Dense(1, activation="sigmoid"),
-    ], name=f"imdb_{cell.lower()}")
+    ], name=name)
 
 
-def imdb_data(n_train=None):
-    """Word indices of the reviews, vocabulary from the training reviews (chapter 1's TextVectorization path)."""
+def imdb_model(cell):
+    """Embedding(10,000, 16) -> Bidirectional(cell(32)) -> Dense(6, relu) -> Dense(1, sigmoid)."""
     import keras
 
+    return word_model(f"imdb_{cell.lower()}", keras.layers.Bidirectional(getattr(keras.layers, cell)(N_UNITS)))
+
+
+def imdb_texts(n_train=None):
+    """The reviews and their labels, ((train), (test)); with ``n_train``, a random sliver of each split."""
     from rnncourse.data import load_imdb_reviews
 
     (train_texts, train_labels), (test_texts, test_labels) = load_imdb_reviews()
@@ -54,9 +61,27 @@ def imdb_data(n_train=None):
         train_texts, train_labels = [train_texts[i] for i in pick], train_labels[pick]
         pick = np.random.default_rng(1).permutation(len(test_texts))[:n_train]
         test_texts, test_labels = [test_texts[i] for i in pick], test_labels[pick]
-    vectorizer = keras.layers.TextVectorization(max_tokens=VOCAB_SIZE, output_sequence_length=MAX_LENGTH)
-    vectorizer.adapt(train_texts, batch_size=1000)
-    return (np.asarray(vectorizer(train_texts)), train_labels), (np.asarray(vectorizer(test_texts)), test_labels)
+    return (train_texts, train_labels), (test_texts, test_labels)
+
+
+def word_indices(fit_texts, *texts, vocab_size=VOCAB_SIZE, max_length=MAX_LENGTH):
+    """Word indices of each list of ``texts``, vocabulary from ``fit_texts`` only (chapter 1's TextVectorization).
+
+    0 pads a review shorter than ``max_length`` at its end, 1 is any word outside the ``vocab_size - 2`` most
+    frequent words of ``fit_texts``; a longer review is cut after ``max_length`` words.
+    """
+    import keras
+
+    vectorizer = keras.layers.TextVectorization(max_tokens=vocab_size, output_sequence_length=max_length)
+    vectorizer.adapt(fit_texts, batch_size=1000)
+    return [np.asarray(vectorizer(some)) for some in texts]
+
+
+def imdb_data(n_train=None):
+    """Word indices of the reviews, vocabulary from the training reviews (chapter 1's TextVectorization path)."""
+    (train_texts, train_labels), (test_texts, test_labels) = imdb_texts(n_train)
+    x_train, x_test = word_indices(train_texts, train_texts, test_texts)
+    return (x_train, train_labels), (x_test, test_labels)
 
 
 class EpochTimer:
@@ -78,20 +103,27 @@ class EpochTimer:
         return Timer()
 
 
-def run_imdb(cell, data, epochs, batch_size=128):
+def fit_and_record(build, train, validation, epochs, batch_size=128, callbacks=(), optimizer="adam"):
+    """Seed, build, compile with binary cross-entropy, fit; the run's history and seconds per epoch."""
     import keras
 
-    (x_train, y_train), (x_test, y_test) = data
+    (x_train, y_train), (x_validation, y_validation) = train, validation
     keras.utils.set_random_seed(42)
-    model = imdb_model(cell)
-    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model = build()
+    model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"])
     timer = EpochTimer()
-    history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size, validation_data=(x_test, y_test),
-                        callbacks=[timer], verbose=0)
-    return {"params": int(model.count_params()), "epochs": epochs, "batch_size": batch_size,
-            "train_reviews": int(len(x_train)), "validation_reviews": int(len(x_test)),
-            "history": {key: [float(v) for v in values] for key, values in history.history.items()},
-            "seconds_per_epoch": [round(s, 2) for s in timer.seconds]}
+    history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size, verbose=0,
+                        validation_data=(x_validation, y_validation), callbacks=[timer, *callbacks])
+    return model, {"params": int(model.count_params()), "epochs": epochs, "batch_size": batch_size,
+                   "train_reviews": int(len(x_train)), "validation_reviews": int(len(x_validation)),
+                   "history": {key: [float(v) for v in values] for key, values in history.history.items()},
+                   "seconds_per_epoch": [round(s, 2) for s in timer.seconds]}
+
+
+def run_imdb(cell, data, epochs, batch_size=128):
+    """Chapters 7-8 as the lecture does it: the test reviews serve as validation data."""
+    train, test = data
+    return fit_and_record(lambda: imdb_model(cell), train, test, epochs, batch_size)[1]
 
 
 def sunspots_model():
@@ -159,7 +191,199 @@ def gated(short=False, parts=("imdb", "sunspots")):
     return results
 
 
-EXPERIMENTS = {"gated": gated}
+# Chapters 9-10: the syllabus' IMDB models side by side. Every model is trained on the same 20,000 training
+# reviews, watched on the other 5,000 (validation) and scored once, after its last epoch, on the 25,000 test
+# reviews, which no choice ever looks at.
+VALIDATION_REVIEWS = 5_000
+COMPARISON_EPOCHS = 10
+SMALL_VOCAB_SIZE = 1_000
+# The syllabus' 8,185-token vocabulary came from a subword tokenizer; here it is the 8,183 most frequent words of
+# the training reviews plus padding and out-of-vocabulary (the parameter counts depend only on its size).
+SUBWORD_VOCAB_SIZE, SUBWORD_EMBEDDING_DIM, SUBWORD_MAX_LENGTH = 8_185, 64, 200
+# Beyond the syllabus: whole reviews (the median review has about 175 words, 500 keep all of 85% of them),
+# a larger vocabulary, padding masked out, dropout, and early stopping on the validation reviews.
+BEST_VOCAB_SIZE, BEST_EMBEDDING_DIM, BEST_MAX_LENGTH, BEST_UNITS, BEST_MAX_EPOCHS = 20_000, 64, 500, 64, 8
+
+# The syllabus' parameter counts; every model's count_params() must equal its number.
+SYLLABUS_PARAMS = {"flatten": 171_533, "bilstm": 172_941, "bigru": 169_997, "conv_average": 171_149,
+                   "conv_max_1000": 29_489, "subword_1_layer": 598_209, "subword_2_layers": 635_329}
+
+
+def flatten_model():
+    """Embedding(10,000, 16) -> Flatten -> Dense(6, relu) -> Dense(1, sigmoid): no recurrence at all."""
+    import keras
+
+    return word_model("flatten", keras.layers.Flatten())
+
+
+def conv_average_model():
+    """Embedding(10,000, 16) -> Conv1D(128, 5) -> GlobalAveragePooling1D -> Dense(6, relu) -> Dense(1, sigmoid)."""
+    import keras
+
+    return word_model("conv_average", keras.layers.Conv1D(128, 5, activation="relu"),
+                      keras.layers.GlobalAveragePooling1D())
+
+
+def conv_max_small_vocab_model():
+    """Embedding(1,000, 16) -> Conv1D(128, 5) -> GlobalMaxPooling1D -> Dense(24, relu) -> Dense(1, sigmoid)."""
+    import keras
+
+    return keras.Sequential([
+        keras.Input(shape=(MAX_LENGTH,)),
+        keras.layers.Embedding(SMALL_VOCAB_SIZE, EMBEDDING_DIM),
+        keras.layers.Conv1D(128, 5, activation="relu"),
+        keras.layers.GlobalMaxPooling1D(),
+        keras.layers.Dense(24, activation="relu"),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ], name="conv_max_1000")
+
+
+def subword_model(n_layers):
+    """Embedding(8,185, 64) -> Bidirectional(LSTM(64)) [-> Bidirectional(LSTM(32))] -> Dense(64, relu) -> Dense(1).
+
+    With two layers the first returns its whole sequence for the second to read (chapter 10). The padding is
+    masked (``mask_zero``), as the original's batches of unequal length let it be; no weight changes.
+    """
+    import keras
+
+    units = [64] if n_layers == 1 else [64, 32]
+    return keras.Sequential([
+        keras.Input(shape=(SUBWORD_MAX_LENGTH,)),
+        keras.layers.Embedding(SUBWORD_VOCAB_SIZE, SUBWORD_EMBEDDING_DIM, mask_zero=True),
+        *[keras.layers.Bidirectional(keras.layers.LSTM(n_a, return_sequences=layer < len(units) - 1))
+          for layer, n_a in enumerate(units)],
+        keras.layers.Dense(64, activation="relu"),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ], name=f"subword_{n_layers}_layer{'s' if n_layers > 1 else ''}")
+
+
+def best_model():
+    """Embedding(20,000, 64, masked) -> Dropout -> Bidirectional(GRU(64)) -> Dropout -> Dense(1, sigmoid)."""
+    import keras
+
+    return keras.Sequential([
+        keras.Input(shape=(BEST_MAX_LENGTH,)),
+        keras.layers.Embedding(BEST_VOCAB_SIZE, BEST_EMBEDDING_DIM, mask_zero=True),
+        keras.layers.SpatialDropout1D(0.2),  # drops whole embedding channels, so no word is always seen whole
+        keras.layers.Bidirectional(keras.layers.GRU(BEST_UNITS)),
+        keras.layers.Dropout(0.5),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ], name="best_bigru")
+
+
+def best_model_params():
+    """The best model's count, from the formulas of rnncourse/cells.py."""
+    from rnncourse.cells import GRU
+
+    return (BEST_VOCAB_SIZE * BEST_EMBEDDING_DIM
+            + GRU.count_bidirectional(BEST_EMBEDDING_DIM, BEST_UNITS, GRU.keras_bias_vectors) + 2 * BEST_UNITS + 1)
+
+
+# name: (builder, (vocabulary size, review length), expected parameters, what the model is)
+COMPARISON_MODELS = {
+    "flatten": (flatten_model, (VOCAB_SIZE, MAX_LENGTH), SYLLABUS_PARAMS["flatten"],
+                "Embedding(10,000, 16) -> Flatten -> Dense(6) -> Dense(1)"),
+    "bilstm": (lambda: imdb_model("LSTM"), (VOCAB_SIZE, MAX_LENGTH), SYLLABUS_PARAMS["bilstm"],
+               "Embedding(10,000, 16) -> Bidirectional(LSTM(32)) -> Dense(6) -> Dense(1)"),
+    "bigru": (lambda: imdb_model("GRU"), (VOCAB_SIZE, MAX_LENGTH), SYLLABUS_PARAMS["bigru"],
+              "Embedding(10,000, 16) -> Bidirectional(GRU(32)) -> Dense(6) -> Dense(1)"),
+    "conv_average": (conv_average_model, (VOCAB_SIZE, MAX_LENGTH), SYLLABUS_PARAMS["conv_average"],
+                     "Embedding(10,000, 16) -> Conv1D(128, 5) -> GlobalAveragePooling1D -> Dense(6) -> Dense(1)"),
+    "conv_max_1000": (conv_max_small_vocab_model, (SMALL_VOCAB_SIZE, MAX_LENGTH), SYLLABUS_PARAMS["conv_max_1000"],
+                      "Embedding(1,000, 16) -> Conv1D(128, 5) -> GlobalMaxPooling1D -> Dense(24) -> Dense(1)"),
+    "subword_1_layer": (lambda: subword_model(1), (SUBWORD_VOCAB_SIZE, SUBWORD_MAX_LENGTH),
+                        SYLLABUS_PARAMS["subword_1_layer"],
+                        "Embedding(8,185, 64) -> Bidirectional(LSTM(64)) -> Dense(64) -> Dense(1)"),
+    "subword_2_layers": (lambda: subword_model(2), (SUBWORD_VOCAB_SIZE, SUBWORD_MAX_LENGTH),
+                         SYLLABUS_PARAMS["subword_2_layers"],
+                         "Embedding(8,185, 64) -> Bidirectional(LSTM(64)) -> Bidirectional(LSTM(32)) -> Dense(64) "
+                         "-> Dense(1)"),
+    "best": (best_model, (BEST_VOCAB_SIZE, BEST_MAX_LENGTH), None,
+             "Embedding(20,000, 64, masked) -> SpatialDropout1D(0.2) -> Bidirectional(GRU(64)) -> Dropout(0.5) "
+             "-> Dense(1)"),
+}
+# Each part is run, timed and recorded on its own (``--only PART``); subword50 only when asked for.
+COMPARISON_PARTS = {"syllabus": ("flatten", "bilstm", "bigru", "conv_average", "conv_max_1000"),
+                    "subword": ("subword_1_layer", "subword_2_layers"),
+                    "subword50": ("subword_1_layer", "subword_2_layers"),
+                    "best": ("best",)}
+COMPARISON_DEFAULT_PARTS = ("syllabus", "subword", "best")
+VOCABULARIES = {
+    VOCAB_SIZE: "the 9,998 most frequent words of the training reviews, padding and out-of-vocabulary",
+    SMALL_VOCAB_SIZE: "the 998 most frequent words of the training reviews, padding and out-of-vocabulary",
+    SUBWORD_VOCAB_SIZE: ("the 8,183 most frequent words of the training reviews, padding and out-of-vocabulary: "
+                         "a word vocabulary of the size of the syllabus' subword one (the original's subword "
+                         "tokenizer is not used; the parameter counts depend only on the size)"),
+    BEST_VOCAB_SIZE: "the 19,998 most frequent words of the training reviews, padding and out-of-vocabulary",
+}
+
+
+def expected_params(name):
+    """The count a model must have: the syllabus' number, or for the best model the cells' formulas."""
+    return COMPARISON_MODELS[name][2] if name != "best" else best_model_params()
+
+
+def comparison_splits(texts, n_validation):
+    """Shuffle the training reviews once (they come sorted by label) and hold out ``n_validation`` of them."""
+    (train_texts, train_labels), test = texts
+    order = np.random.default_rng(2).permutation(len(train_texts))
+    keep, held_out = order[n_validation:], order[:n_validation]
+    return ([train_texts[i] for i in keep], train_labels[keep]), ([train_texts[i] for i in held_out],
+                                                                  train_labels[held_out]), test
+
+
+def run_comparison_model(name, splits, epochs):
+    import keras
+
+    build, (vocab_size, max_length), _, description = COMPARISON_MODELS[name]
+    (train_texts, y_train), (validation_texts, y_validation), (test_texts, y_test) = splits
+    x_train, x_validation, x_test = word_indices(train_texts, train_texts, validation_texts, test_texts,
+                                                 vocab_size=vocab_size, max_length=max_length)
+    callbacks = []
+    if name == "best":  # stop when the validation loss has not improved for 2 epochs, keep the best weights
+        callbacks.append(keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True))
+    started = time.perf_counter()
+    model, run = fit_and_record(build, (x_train, y_train), (x_validation, y_validation), epochs, callbacks=callbacks)
+    run["train_seconds"] = round(time.perf_counter() - started, 1)
+    if run["params"] != expected_params(name):
+        raise AssertionError(f"{name} has {run['params']:,} parameters, the syllabus says {expected_params(name):,}")
+    test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=512, verbose=0)
+    run.update({"model": description, "expected_params": expected_params(name),
+                "vocabulary_size": vocab_size, "vocabulary": VOCABULARIES[vocab_size], "max_length": max_length,
+                "epochs_run": len(run["seconds_per_epoch"]),
+                "median_seconds_per_epoch": round(float(np.median(run["seconds_per_epoch"])), 2),
+                "test_reviews": int(len(x_test)), "test_accuracy": float(test_accuracy), "test_loss": float(test_loss)})
+    if name == "best":
+        run["best_epoch"] = int(np.argmin(run["history"]["val_loss"])) + 1
+    return run
+
+
+def comparison(short=False, parts=COMPARISON_DEFAULT_PARTS, epochs=None):
+    """Chapters 9-10: the syllabus' IMDB models (and the course's best) on one split, each part timed on its own.
+
+    ``epochs`` replaces the default of every part run (10; 50 for subword50; at most 8 for best).
+    """
+    started = time.perf_counter()
+    command = "python -m rnncourse.experiments comparison" + (" --short" if short else "")
+    results = {"command": command, "short": short, "environment": environment()}
+    # A few hundred reviews for --short: 256 to train on, 64 to validate, 256 to test.
+    texts = imdb_texts(n_train=320 if short else None)
+    splits = comparison_splits(texts, n_validation=64 if short else VALIDATION_REVIEWS)
+    for part in parts:
+        part_started = time.perf_counter()
+        default = {"subword50": 50, "best": BEST_MAX_EPOCHS}.get(part, COMPARISON_EPOCHS)
+        part_epochs = 1 if short else (epochs or default)
+        results[part] = {"command": f"{command} --only {part}" + (f" --epochs {epochs}" if epochs else ""),
+                         "short": short, "environment": environment(), "epochs": part_epochs,
+                         "models": {name: run_comparison_model(name, splits, part_epochs)
+                                    for name in COMPARISON_PARTS[part]}}
+        results[part]["seconds"] = round(time.perf_counter() - part_started, 1)
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    return results
+
+
+EXPERIMENTS = {"gated": gated, "comparison": comparison}
+PARTS = {"gated": ("imdb", "sunspots"), "comparison": tuple(COMPARISON_PARTS)}
 
 
 def main(argv=None):
@@ -167,18 +391,25 @@ def main(argv=None):
     parser.add_argument("experiment", choices=sorted(EXPERIMENTS))
     parser.add_argument("--short", action="store_true", help="a sliver of the data, one epoch: proves the code runs")
     parser.add_argument("--out", type=Path, help="JSON file to write (default book/results/EXPERIMENT.json)")
-    parser.add_argument("--only", choices=("imdb", "sunspots"),
-                        help="rerun one part and keep the others of the existing file (each part records its own run)")
+    parser.add_argument("--only", choices=sorted({part for parts in PARTS.values() for part in parts}),
+                        help="run one part and keep the others of the existing file (each part records its own run)")
+    parser.add_argument("--epochs", type=int, help="comparison only: epochs of every model of the parts run")
     args = parser.parse_args(argv)
+    if args.only and args.only not in PARTS[args.experiment]:
+        parser.error(f"{args.experiment} has the parts {', '.join(PARTS[args.experiment])}")
+    if args.epochs and args.experiment != "comparison":
+        parser.error("--epochs is for the comparison")
+    options = {"epochs": args.epochs} if args.epochs else {}
     out = args.out or RESULTS / f"{args.experiment}.json"
     if args.only:
-        results = json.loads(out.read_text())
-        part = EXPERIMENTS[args.experiment](short=args.short, parts=(args.only,))
+        part = EXPERIMENTS[args.experiment](short=args.short, parts=(args.only,), **options)
+        # Keep the other parts of an existing file; a first run starts the file with this part.
+        results = json.loads(out.read_text()) if out.exists() else {k: v for k, v in part.items() if k != args.only}
         part[args.only]["environment"] = part["environment"]
         results[args.only] = part[args.only]
         results["total_seconds"] = part["total_seconds"]
     else:
-        results = EXPERIMENTS[args.experiment](short=args.short)
+        results = EXPERIMENTS[args.experiment](short=args.short, **options)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1) + "\n")
     print(f"wrote {out} ({results['total_seconds']} s)")
