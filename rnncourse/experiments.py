@@ -64,17 +64,23 @@ def imdb_texts(n_train=None):
     return (train_texts, train_labels), (test_texts, test_labels)
 
 
-def word_indices(fit_texts, *texts, vocab_size=VOCAB_SIZE, max_length=MAX_LENGTH):
+def word_indices(fit_texts, *texts, vocab_size=VOCAB_SIZE, max_length=MAX_LENGTH, pad_in_front=False):
     """Word indices of each list of ``texts``, vocabulary from ``fit_texts`` only (chapter 1's TextVectorization).
 
-    0 pads a review shorter than ``max_length`` at its end, 1 is any word outside the ``vocab_size - 2`` most
-    frequent words of ``fit_texts``; a longer review is cut after ``max_length`` words.
+    1 is any word outside the ``vocab_size - 2`` most frequent words of ``fit_texts``; a review longer than
+    ``max_length`` is cut after ``max_length`` words, a shorter one padded with 0 at its end, or in front with
+    ``pad_in_front`` (as the lecture's ``pad_sequences`` does), so that a left-to-right layer ends on words.
     """
     import keras
 
     vectorizer = keras.layers.TextVectorization(max_tokens=vocab_size, output_sequence_length=max_length)
     vectorizer.adapt(fit_texts, batch_size=1000)
-    return [np.asarray(vectorizer(some)) for some in texts]
+    indices = [np.asarray(vectorizer(some)) for some in texts]
+    if pad_in_front:  # 0 is only ever padding, so a review's words are its nonzero entries; roll them to the end
+        for i, x in enumerate(indices):
+            shift = max_length - (x != 0).sum(axis=1, keepdims=True)
+            indices[i] = x[np.arange(len(x))[:, None], (np.arange(max_length)[None, :] - shift) % max_length]
+    return indices
 
 
 def imdb_data(n_train=None):
@@ -242,7 +248,7 @@ def subword_model(n_layers):
     """Embedding(8,185, 64) -> Bidirectional(LSTM(64)) [-> Bidirectional(LSTM(32))] -> Dense(64, relu) -> Dense(1).
 
     With two layers the first returns its whole sequence for the second to read (chapter 10). The padding is
-    masked (``mask_zero``), as the original's batches of unequal length let it be; no weight changes.
+    masked (``mask_zero``), so neither direction reads it; the mask adds no weight.
     """
     import keras
 
@@ -271,39 +277,53 @@ def best_model():
     ], name="best_bigru")
 
 
-def best_model_params():
-    """The best model's count, from the formulas of rnncourse/cells.py."""
-    from rnncourse.cells import GRU
+def lstm_model():
+    """Embedding(10,000, 16) -> LSTM(32), left to right only -> Dense(6, relu) -> Dense(1, sigmoid)."""
+    import keras
 
+    return word_model("lstm", keras.layers.LSTM(N_UNITS))
+
+
+def formula_params(name):
+    """The count of a model the syllabus does not list, from the formulas of rnncourse/cells.py."""
+    from rnncourse.cells import GRU, LSTM
+
+    if name == "lstm":
+        return VOCAB_SIZE * EMBEDDING_DIM + LSTM.count_params(EMBEDDING_DIM, N_UNITS) + N_UNITS * 6 + 6 + 6 + 1
+    assert name == "best"
     return (BEST_VOCAB_SIZE * BEST_EMBEDDING_DIM
             + GRU.count_bidirectional(BEST_EMBEDDING_DIM, BEST_UNITS, GRU.keras_bias_vectors) + 2 * BEST_UNITS + 1)
 
 
-# name: (builder, (vocabulary size, review length), expected parameters, what the model is)
+# name: (builder, (vocabulary size, review length), what the model is)
 COMPARISON_MODELS = {
-    "flatten": (flatten_model, (VOCAB_SIZE, MAX_LENGTH), SYLLABUS_PARAMS["flatten"],
-                "Embedding(10,000, 16) -> Flatten -> Dense(6) -> Dense(1)"),
-    "bilstm": (lambda: imdb_model("LSTM"), (VOCAB_SIZE, MAX_LENGTH), SYLLABUS_PARAMS["bilstm"],
+    "flatten": (flatten_model, (VOCAB_SIZE, MAX_LENGTH), "Embedding(10,000, 16) -> Flatten -> Dense(6) -> Dense(1)"),
+    "lstm": (lstm_model, (VOCAB_SIZE, MAX_LENGTH),
+             "Embedding(10,000, 16) -> LSTM(32) -> Dense(6) -> Dense(1) (one direction, beside the syllabus)"),
+    "bilstm": (lambda: imdb_model("LSTM"), (VOCAB_SIZE, MAX_LENGTH),
                "Embedding(10,000, 16) -> Bidirectional(LSTM(32)) -> Dense(6) -> Dense(1)"),
-    "bigru": (lambda: imdb_model("GRU"), (VOCAB_SIZE, MAX_LENGTH), SYLLABUS_PARAMS["bigru"],
+    "bigru": (lambda: imdb_model("GRU"), (VOCAB_SIZE, MAX_LENGTH),
               "Embedding(10,000, 16) -> Bidirectional(GRU(32)) -> Dense(6) -> Dense(1)"),
-    "conv_average": (conv_average_model, (VOCAB_SIZE, MAX_LENGTH), SYLLABUS_PARAMS["conv_average"],
+    "conv_average": (conv_average_model, (VOCAB_SIZE, MAX_LENGTH),
                      "Embedding(10,000, 16) -> Conv1D(128, 5) -> GlobalAveragePooling1D -> Dense(6) -> Dense(1)"),
-    "conv_max_1000": (conv_max_small_vocab_model, (SMALL_VOCAB_SIZE, MAX_LENGTH), SYLLABUS_PARAMS["conv_max_1000"],
+    "conv_max_1000": (conv_max_small_vocab_model, (SMALL_VOCAB_SIZE, MAX_LENGTH),
                       "Embedding(1,000, 16) -> Conv1D(128, 5) -> GlobalMaxPooling1D -> Dense(24) -> Dense(1)"),
     "subword_1_layer": (lambda: subword_model(1), (SUBWORD_VOCAB_SIZE, SUBWORD_MAX_LENGTH),
-                        SYLLABUS_PARAMS["subword_1_layer"],
                         "Embedding(8,185, 64) -> Bidirectional(LSTM(64)) -> Dense(64) -> Dense(1)"),
     "subword_2_layers": (lambda: subword_model(2), (SUBWORD_VOCAB_SIZE, SUBWORD_MAX_LENGTH),
-                         SYLLABUS_PARAMS["subword_2_layers"],
                          "Embedding(8,185, 64) -> Bidirectional(LSTM(64)) -> Bidirectional(LSTM(32)) -> Dense(64) "
                          "-> Dense(1)"),
-    "best": (best_model, (BEST_VOCAB_SIZE, BEST_MAX_LENGTH), None,
+    "best": (best_model, (BEST_VOCAB_SIZE, BEST_MAX_LENGTH),
              "Embedding(20,000, 64, masked) -> SpatialDropout1D(0.2) -> Bidirectional(GRU(64)) -> Dropout(0.5) "
              "-> Dense(1)"),
 }
-# Each part is run, timed and recorded on its own (``--only PART``); subword50 only when asked for.
-COMPARISON_PARTS = {"syllabus": ("flatten", "bilstm", "bigru", "conv_average", "conv_max_1000"),
+# Short names for the tables of the pages.
+LABELS = {"flatten": "Flatten", "lstm": "LSTM(32), one direction", "bilstm": "Bidirectional(LSTM(32))",
+          "bigru": "Bidirectional(GRU(32))", "conv_average": "Conv1D(128, 5), average pooling",
+          "conv_max_1000": "Conv1D(128, 5), max pooling, 1,000 words", "subword_1_layer": "1 layer: BiLSTM(64)",
+          "subword_2_layers": "2 layers: BiLSTM(64), BiLSTM(32)", "best": "course's best: BiGRU(64), 500 words"}
+# "lstm" is not in the syllabus: chapter 9 sets one direction beside two.
+COMPARISON_PARTS = {"syllabus": ("flatten", "lstm", "bilstm", "bigru", "conv_average", "conv_max_1000"),
                     "subword": ("subword_1_layer", "subword_2_layers"),
                     "subword50": ("subword_1_layer", "subword_2_layers"),
                     "best": ("best",)}
@@ -319,8 +339,8 @@ VOCABULARIES = {
 
 
 def expected_params(name):
-    """The count a model must have: the syllabus' number, or for the best model the cells' formulas."""
-    return COMPARISON_MODELS[name][2] if name != "best" else best_model_params()
+    """The count a model must have: the syllabus' number, or else the cells' formulas."""
+    return SYLLABUS_PARAMS[name] if name in SYLLABUS_PARAMS else formula_params(name)
 
 
 def comparison_splits(texts, n_validation):
@@ -335,10 +355,10 @@ def comparison_splits(texts, n_validation):
 def run_comparison_model(name, splits, epochs):
     import keras
 
-    build, (vocab_size, max_length), _, description = COMPARISON_MODELS[name]
+    build, (vocab_size, max_length), description = COMPARISON_MODELS[name]
     (train_texts, y_train), (validation_texts, y_validation), (test_texts, y_test) = splits
     x_train, x_validation, x_test = word_indices(train_texts, train_texts, validation_texts, test_texts,
-                                                 vocab_size=vocab_size, max_length=max_length)
+                                                 vocab_size=vocab_size, max_length=max_length, pad_in_front=True)
     callbacks = []
     if name == "best":  # stop when the validation loss has not improved for 2 epochs, keep the best weights
         callbacks.append(keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True))
@@ -346,9 +366,9 @@ def run_comparison_model(name, splits, epochs):
     model, run = fit_and_record(build, (x_train, y_train), (x_validation, y_validation), epochs, callbacks=callbacks)
     run["train_seconds"] = round(time.perf_counter() - started, 1)
     if run["params"] != expected_params(name):
-        raise AssertionError(f"{name} has {run['params']:,} parameters, the syllabus says {expected_params(name):,}")
+        raise AssertionError(f"{name} has {run['params']:,} parameters, not the expected {expected_params(name):,}")
     test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=512, verbose=0)
-    run.update({"model": description, "expected_params": expected_params(name),
+    run.update({"model": description, "expected_params": expected_params(name), "padding": "in front",
                 "vocabulary_size": vocab_size, "vocabulary": VOCABULARIES[vocab_size], "max_length": max_length,
                 "epochs_run": len(run["seconds_per_epoch"]),
                 "median_seconds_per_epoch": round(float(np.median(run["seconds_per_epoch"])), 2),
@@ -365,21 +385,82 @@ def comparison(short=False, parts=COMPARISON_DEFAULT_PARTS, epochs=None):
     """
     started = time.perf_counter()
     command = "python -m rnncourse.experiments comparison" + (" --short" if short else "")
-    results = {"command": command, "short": short, "environment": environment()}
-    # A few hundred reviews for --short: 256 to train on, 64 to validate, 256 to test.
+    epochs_option = f" --epochs {epochs}" if epochs else ""
+    results = {"command": command + epochs_option, "short": short, "environment": environment()}
+    # A few hundred reviews for --short: 256 to train on, 64 to validate, 320 to test.
     texts = imdb_texts(n_train=320 if short else None)
     splits = comparison_splits(texts, n_validation=64 if short else VALIDATION_REVIEWS)
     for part in parts:
         part_started = time.perf_counter()
         default = {"subword50": 50, "best": BEST_MAX_EPOCHS}.get(part, COMPARISON_EPOCHS)
         part_epochs = 1 if short else (epochs or default)
-        results[part] = {"command": f"{command} --only {part}" + (f" --epochs {epochs}" if epochs else ""),
+        results[part] = {"command": f"{command} --only {part}{epochs_option}",
                          "short": short, "environment": environment(), "epochs": part_epochs,
                          "models": {name: run_comparison_model(name, splits, part_epochs)
                                     for name in COMPARISON_PARTS[part]}}
         results[part]["seconds"] = round(time.perf_counter() - part_started, 1)
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     return results
+
+
+def load_comparison(path=None):
+    """The stored comparison, or an empty dict before the command has run (the pages then say so)."""
+    path = path or RESULTS / "comparison.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def comparison_status(results, part):
+    """One sentence for a page: where and when ``part`` was measured, or why its numbers are not there or mean nothing."""
+    command = f"python -m rnncourse.experiments comparison --only {part}"
+    if part not in results:
+        return (f"`book/results/comparison.json` holds no `{part}` run yet, so this section shows no numbers; "
+                f"`{command}` measures them.")
+    run = results[part]
+    if run["short"]:
+        return (f"These numbers come from the short CI run (`{run['command']}`: a few hundred reviews, one epoch) and "
+                f"mean nothing about the models; `{command}` measures them on all the reviews.")
+    env = run["environment"]
+    return (f"Measured by `{run['command']}` on {env['date']}: {env['cpu_count']} CPU cores ({env['machine']}), "
+            f"TensorFlow {env['tensorflow']}, Keras {env['keras']}, load average {env['load_average_at_start'][0]} "
+            f"at the start (a shared machine makes the seconds rough); the part took {run['seconds'] / 60:.0f} min.")
+
+
+def comparison_table(results, part):
+    """The part's models, one line each: parameters, median seconds per epoch, epochs run, test accuracy."""
+    if part not in results:
+        return ""
+    lines = [f"{'model':<40} {'parameters':>10} {'s/epoch':>8} {'epochs':>6} {'test accuracy':>13}"]
+    for name, run in results[part]["models"].items():
+        lines.append(f"{LABELS[name]:<40} {run['params']:>10,} {run['median_seconds_per_epoch']:>8.1f} "
+                     f"{run['epochs_run']:>6} {run['test_accuracy']:>13.1%}")
+    return "\n".join(lines)
+
+
+def comparison_summary(results, part, target=0.88):
+    """What a page may say of ``part``, computed from the stored numbers; the status alone when there are none."""
+    if part not in results or results[part]["short"]:
+        return comparison_status(results, part)
+    runs = results[part]["models"]
+    if part == "best":
+        run = runs["best"]
+        verdict = "reaches" if run["test_accuracy"] >= target else "falls short of"
+        return (f"Early stopping kept the weights of epoch {run['best_epoch']} of the {run['epochs_run']} it ran, "
+                f"{run['train_seconds'] / 60:.0f} min of training; the model classifies {run['test_accuracy']:.1%} of "
+                f"the {run['test_reviews']:,} test reviews correctly, so it {verdict} the course's target of {target:.0%}.")
+    final = {name: (run["history"]["accuracy"][-1], run["history"]["val_accuracy"][-1]) for name, run in runs.items()}
+    lowest = {name: int(np.argmin(run["history"]["val_loss"])) + 1 for name, run in runs.items()}
+    epochs = results[part]["epochs"]
+    early = sum(epoch < epochs for epoch in lowest.values())
+    text = (f"After {epochs} epochs the training accuracy is {min(a for a, _ in final.values()):.1%} to "
+            f"{max(a for a, _ in final.values()):.1%} and the validation accuracy {min(v for _, v in final.values()):.1%}"
+            f" to {max(v for _, v in final.values()):.1%}; for {early} of the {len(runs)} models the validation loss "
+            f"was lowest before the last epoch (lowest at epoch {', '.join(f'{lowest[n]}: {LABELS[n]}' for n in runs)}).")
+    if part.startswith("subword"):
+        one, two = runs["subword_1_layer"], runs["subword_2_layers"]
+        text += (f" The second layer costs {two['median_seconds_per_epoch'] / one['median_seconds_per_epoch']:.1f} "
+                 f"times the seconds per epoch and moves the test accuracy from {one['test_accuracy']:.1%} to "
+                 f"{two['test_accuracy']:.1%}.")
+    return text
 
 
 EXPERIMENTS = {"gated": gated, "comparison": comparison}
