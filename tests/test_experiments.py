@@ -71,3 +71,12 @@ def test_comparison_only_starts_a_file_then_keeps_its_other_parts(tmp_path, monk
     assert set(results["best"]["models"]) == {"best"} and set(results["subword"]["models"]) == set(
         experiments.COMPARISON_PARTS["subword"])
     assert results["subword"]["command"].endswith("--short --only subword") and "syllabus" not in results
+
+
+def test_a_committed_comparison_is_a_full_run():
+    results = experiments.load_comparison()
+    if not results:
+        pytest.skip("book/results/comparison.json is not committed yet; the pages of chapters 9-10 say so")
+    for part in experiments.COMPARISON_DEFAULT_PARTS:
+        assert not results[part]["short"], f"the committed {part} is a --short run"
+        assert all(run["test_reviews"] == 25_000 for run in results[part]["models"].values())
