@@ -31,13 +31,13 @@ WINDOW_SIZE = 30
 SUNSPOT_EPOCHS = 150
 
 
-def word_model(name, *middle, vocab_size=VOCAB_SIZE):
-    """Embedding(vocab_size, 16) on 120 words -> middle layers -> Dense(6, relu) -> Dense(1, sigmoid)."""
+def word_model(name, *middle):
+    """Embedding(10,000, 16) on 120 words -> middle layers -> Dense(6, relu) -> Dense(1, sigmoid)."""
     import keras
 
     return keras.Sequential([
         keras.Input(shape=(MAX_LENGTH,)),
-        keras.layers.Embedding(vocab_size, EMBEDDING_DIM),
+        keras.layers.Embedding(VOCAB_SIZE, EMBEDDING_DIM),
         *middle,
         keras.layers.Dense(6, activation="relu"),
         keras.layers.Dense(1, activation="sigmoid"),
