@@ -378,7 +378,7 @@ def run_comparison_model(name, splits, epochs, indices=None):
                 "epochs_run": len(run["seconds_per_epoch"]),
                 "median_seconds_per_epoch": round(float(np.median(run["seconds_per_epoch"])), 2),
                 "test_reviews": int(len(x_test)), "test_accuracy": float(test_accuracy), "test_loss": float(test_loss),
-                # How much of the reviews the model reads: 0 is only padding, so a review's words are its nonzero entries.
+                # How much of the reviews the model reads: a review's words are its nonzero entries.
                 "training_reviews_read_whole": float(np.mean((x_train != 0).sum(axis=1) < max_length))})
     if name == "best":
         run["best_epoch"] = int(np.argmin(run["history"]["val_loss"])) + 1
@@ -418,7 +418,7 @@ def load_comparison(path=None):
 
 
 def comparison_status(results, part):
-    """One sentence for a page: where and when ``part`` was measured, or why its numbers are not there or mean nothing."""
+    """A sentence for a page: where and when ``part`` was measured, or why its numbers are missing or mean nothing."""
     command = f"python -m rnncourse.experiments comparison --only {part}"
     if part not in results:
         return (f"`book/results/comparison.json` holds no `{part}` run yet, so this section shows no numbers; "
@@ -456,15 +456,17 @@ def comparison_summary(results, part, target=0.88):
                 f"words and are read whole. "
                 f"Early stopping kept the weights of epoch {run['best_epoch']} of the {run['epochs_run']} it ran, "
                 f"{run['train_seconds'] / 60:.0f} min of training; the model classifies {run['test_accuracy']:.1%} of "
-                f"the {run['test_reviews']:,} test reviews correctly, so it {verdict} the course's target of {target:.0%}.")
-    final = {name: (run["history"]["accuracy"][-1], run["history"]["val_accuracy"][-1]) for name, run in runs.items()}
+                f"the {run['test_reviews']:,} test reviews correctly, so it {verdict} the course's target of "
+                f"{target:.0%}.")
+    training = [run["history"]["accuracy"][-1] for run in runs.values()]
+    validation = [run["history"]["val_accuracy"][-1] for run in runs.values()]
     lowest = {name: int(np.argmin(run["history"]["val_loss"])) + 1 for name, run in runs.items()}
     epochs = results[part]["epochs"]
     early = sum(epoch < epochs for epoch in lowest.values())
-    text = (f"After {epochs} epochs the training accuracy is {min(a for a, _ in final.values()):.1%} to "
-            f"{max(a for a, _ in final.values()):.1%} and the validation accuracy {min(v for _, v in final.values()):.1%}"
-            f" to {max(v for _, v in final.values()):.1%}; for {early} of the {len(runs)} models the validation loss "
-            f"was lowest before the last epoch (lowest at epoch {', '.join(f'{lowest[n]}: {LABELS[n]}' for n in runs)}).")
+    text = (f"After {epochs} epochs the training accuracy is {min(training):.1%} to {max(training):.1%} and the "
+            f"validation accuracy {min(validation):.1%} to {max(validation):.1%}; for {early} of the {len(runs)} "
+            f"models the validation loss was lowest before the last epoch (lowest at epoch "
+            f"{', '.join(f'{lowest[name]}: {LABELS[name]}' for name in runs)}).")
     if part.startswith("subword"):
         one, two = runs["subword_1_layer"], runs["subword_2_layers"]
         text += (f" The second layer costs {two['median_seconds_per_epoch'] / one['median_seconds_per_epoch']:.1f} "
