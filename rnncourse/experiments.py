@@ -465,8 +465,8 @@ def comparison_summary(results, part, target=0.88):
     early = sum(epoch < epochs for epoch in lowest.values())
     text = (f"After {epochs} epochs the training accuracy is {min(training):.1%} to {max(training):.1%} and the "
             f"validation accuracy {min(validation):.1%} to {max(validation):.1%}; for {early} of the {len(runs)} "
-            f"models the validation loss was lowest before the last epoch (lowest at epoch "
-            f"{', '.join(f'{lowest[name]}: {LABELS[name]}' for name in runs)}).")
+            f"models the validation loss was lowest before the last epoch (lowest: "
+            f"{'; '.join(f'{LABELS[name]} at epoch {lowest[name]}' for name in runs)}).")
     if part.startswith("subword"):
         one, two = runs["subword_1_layer"], runs["subword_2_layers"]
         text += (f" The second layer costs {two['median_seconds_per_epoch'] / one['median_seconds_per_epoch']:.1f} "
