@@ -501,6 +501,10 @@ def main(argv=None):
         part[args.only]["environment"] = part["environment"]
         results[args.only] = part[args.only]
         results["total_seconds"] = part["total_seconds"]
+        # The file is short if any of its parts is (the comparison's parts say which).
+        flags = [results[name]["short"] for name in PARTS[args.experiment] if "short" in results.get(name, {})]
+        if flags:
+            results["short"] = any(flags)
     else:
         results = EXPERIMENTS[args.experiment](short=args.short, **options)
     out.parent.mkdir(parents=True, exist_ok=True)
