@@ -64,13 +64,15 @@ def test_comparison_only_starts_a_file_then_keeps_its_other_parts(tmp_path, monk
     fake = [" ".join(rng.choice(words, 30)) for _ in range(96)]
     labels = np.arange(96) % 2
     monkeypatch.setattr(experiments, "imdb_texts", lambda n_train=None: ((fake, labels), (fake[:32], labels[:32])))
+    # The two quickest models stand in for the parts' own.
+    monkeypatch.setattr(experiments, "COMPARISON_PARTS", {"best": ("flatten",), "subword": ("conv_max_1000",)})
     out = tmp_path / "comparison.json"
     experiments.main(["comparison", "--short", "--only", "best", "--out", str(out)])
     experiments.main(["comparison", "--short", "--only", "subword", "--out", str(out)])
     results = json.loads(out.read_text())
-    assert set(results["best"]["models"]) == {"best"} and set(results["subword"]["models"]) == set(
-        experiments.COMPARISON_PARTS["subword"])
+    assert set(results["best"]["models"]) == {"flatten"} and set(results["subword"]["models"]) == {"conv_max_1000"}
     assert results["subword"]["command"].endswith("--short --only subword") and "syllabus" not in results
+    assert results["short"] and results["best"]["environment"]["date"]
 
 
 def test_a_committed_comparison_is_a_full_run():
