@@ -19,6 +19,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 from matplotlib.path import Path
+from matplotlib.ticker import MaxNLocator
 
 __all__ = ["plot_series", "plot_histories", "draw_rnn_unrolled", "draw_rnn_compact"]
 
@@ -84,11 +85,13 @@ def plot_histories(histories, key="accuracy", columns=4, empty_text="no stored r
         ax.plot(epochs, history[f"val_{key}"], ".-", label="validation")
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         ax.grid(True, alpha=0.3)
     for ax in axes.flat[len(histories):]:
         ax.axis("off")
     if histories:
-        axes.flat[0].set_ylabel(key)
+        for ax in axes[:, 0]:
+            ax.set_ylabel(key)
         axes.flat[0].legend(fontsize=8)
     else:
         axes.flat[0].text(0.5, 0.5, empty_text, ha="center", va="center", transform=axes.flat[0].transAxes)
