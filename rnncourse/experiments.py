@@ -2,8 +2,13 @@
 
     python -m rnncourse.experiments gated            # chapters 7-8: IMDB with GRU and LSTM, sunspots with LSTM
     python -m rnncourse.experiments gated --short    # the same code on a sliver of the data (tests, CI)
-    python -m rnncourse.experiments comparison       # chapters 9-10: the syllabus' IMDB models side by side
+    python -m rnncourse.experiments comparison       # chapters 9-10: the parts syllabus, subword and best
     python -m rnncourse.experiments comparison --only subword50   # one part (here 1 vs 2 layers over 50 epochs)
+
+The comparison's parts (``--only PART``, each recorded with its own environment and seconds): ``syllabus`` (the
+word models of chapter 9, 10 epochs), ``subword`` (1 and 2 bidirectional LSTM layers of chapter 10, 10 epochs),
+``subword50`` (the same over 50 epochs, only when asked for) and ``best`` (the course's best recurrent classifier,
+early stopping). ``--epochs N`` replaces the parts' epochs.
 
 The results (per-epoch history, seconds per epoch, final scores, the library
 versions and the machine) go to a small JSON file, by default
