@@ -3,12 +3,19 @@
     python -m rnncourse.experiments gated            # chapters 7-8: IMDB with GRU and LSTM, sunspots with LSTM
     python -m rnncourse.experiments gated --short    # the same code on a sliver of the data (tests, CI)
     python -m rnncourse.experiments sunspots         # chapters 9-10: bidirectional and stacked LSTM forecasters
+    python -m rnncourse.experiments comparison       # chapters 9-10: the parts syllabus, subword and best
+    python -m rnncourse.experiments comparison --only subword50   # one part (here 1 vs 2 layers over 50 epochs)
+
+The comparison's parts (``--only PART``, each recorded with its own environment and seconds): ``syllabus`` (the
+word models of chapter 9, 10 epochs), ``subword`` (1 and 2 bidirectional LSTM layers of chapter 10, 10 epochs),
+``subword50`` (the same over 50 epochs, only when asked for) and ``best`` (the course's best recurrent classifier,
+early stopping). ``--epochs N`` replaces the parts' epochs.
 
 The results (per-epoch history, seconds per epoch, final scores, the library
 versions and the machine) go to a small JSON file, by default
-``book/results/gated.json``, which the pages of chapters 7 and 8 read and
-present as measured by this command. Seeds are fixed; timings are wall-clock
-on whatever machine ran it, recorded with the machine's description.
+``book/results/EXPERIMENT.json``, which the pages read and present as
+measured by this command. Seeds are fixed; timings are wall-clock on whatever
+machine ran it, recorded with the machine's description.
 """
 
 import argparse
@@ -30,23 +37,28 @@ WINDOW_SIZE = 30
 SUNSPOT_EPOCHS = 150
 
 
-def imdb_model(cell):
-    """Embedding(10,000, 16) -> Bidirectional(cell(32)) -> Dense(6, relu) -> Dense(1, sigmoid)."""
+def word_model(name, *middle):
+    """Embedding(10,000, 16) on 120 words -> middle layers -> Dense(6, relu) -> Dense(1, sigmoid)."""
     import keras
 
     return keras.Sequential([
         keras.Input(shape=(MAX_LENGTH,)),
         keras.layers.Embedding(VOCAB_SIZE, EMBEDDING_DIM),
-        keras.layers.Bidirectional(getattr(keras.layers, cell)(N_UNITS)),
+        *middle,
         keras.layers.Dense(6, activation="relu"),
         keras.layers.Dense(1, activation="sigmoid"),
-    ], name=f"imdb_{cell.lower()}")
+    ], name=name)
 
 
-def imdb_data(n_train=None):
-    """Word indices of the reviews, vocabulary from the training reviews (chapter 1's TextVectorization path)."""
+def imdb_model(cell):
+    """Embedding(10,000, 16) -> Bidirectional(cell(32)) -> Dense(6, relu) -> Dense(1, sigmoid)."""
     import keras
 
+    return word_model(f"imdb_{cell.lower()}", keras.layers.Bidirectional(getattr(keras.layers, cell)(N_UNITS)))
+
+
+def imdb_texts(n_train=None):
+    """The reviews and their labels, ((train), (test)); with ``n_train``, a random sliver of each split."""
     from rnncourse.data import load_imdb_reviews
 
     (train_texts, train_labels), (test_texts, test_labels) = load_imdb_reviews()
@@ -55,9 +67,33 @@ def imdb_data(n_train=None):
         train_texts, train_labels = [train_texts[i] for i in pick], train_labels[pick]
         pick = np.random.default_rng(1).permutation(len(test_texts))[:n_train]
         test_texts, test_labels = [test_texts[i] for i in pick], test_labels[pick]
-    vectorizer = keras.layers.TextVectorization(max_tokens=VOCAB_SIZE, output_sequence_length=MAX_LENGTH)
-    vectorizer.adapt(train_texts, batch_size=1000)
-    return (np.asarray(vectorizer(train_texts)), train_labels), (np.asarray(vectorizer(test_texts)), test_labels)
+    return (train_texts, train_labels), (test_texts, test_labels)
+
+
+def word_indices(fit_texts, *texts, vocab_size=VOCAB_SIZE, max_length=MAX_LENGTH, pad_in_front=False):
+    """Word indices of each list of ``texts``, vocabulary from ``fit_texts`` only (chapter 1's TextVectorization).
+
+    1 is any word outside the ``vocab_size - 2`` most frequent words of ``fit_texts``; a review longer than
+    ``max_length`` is cut after ``max_length`` words, a shorter one padded with 0 at its end, or in front with
+    ``pad_in_front`` (as the lecture's ``pad_sequences`` does), so that a left-to-right layer ends on words.
+    """
+    import keras
+
+    vectorizer = keras.layers.TextVectorization(max_tokens=vocab_size, output_sequence_length=max_length)
+    vectorizer.adapt(fit_texts, batch_size=1000)
+    indices = [np.asarray(vectorizer(some)) for some in texts]
+    if pad_in_front:  # 0 is only ever padding, so a review's words are its nonzero entries; roll them to the end
+        for i, x in enumerate(indices):
+            shift = max_length - (x != 0).sum(axis=1, keepdims=True)
+            indices[i] = x[np.arange(len(x))[:, None], (np.arange(max_length)[None, :] - shift) % max_length]
+    return indices
+
+
+def imdb_data(n_train=None):
+    """Word indices of the reviews, vocabulary from the training reviews (chapter 1's TextVectorization path)."""
+    (train_texts, train_labels), (test_texts, test_labels) = imdb_texts(n_train)
+    x_train, x_test = word_indices(train_texts, train_texts, test_texts)
+    return (x_train, train_labels), (x_test, test_labels)
 
 
 class EpochTimer:
@@ -79,20 +115,27 @@ class EpochTimer:
         return Timer()
 
 
-def run_imdb(cell, data, epochs, batch_size=128):
+def fit_and_record(build, train, validation, epochs, batch_size=128, callbacks=(), optimizer="adam"):
+    """Seed, build, compile with binary cross-entropy, fit; the run's history and seconds per epoch."""
     import keras
 
-    (x_train, y_train), (x_test, y_test) = data
+    (x_train, y_train), (x_validation, y_validation) = train, validation
     keras.utils.set_random_seed(42)
-    model = imdb_model(cell)
-    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model = build()
+    model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"])
     timer = EpochTimer()
-    history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size, validation_data=(x_test, y_test),
-                        callbacks=[timer], verbose=0)
-    return {"params": int(model.count_params()), "epochs": epochs, "batch_size": batch_size,
-            "train_reviews": int(len(x_train)), "validation_reviews": int(len(x_test)),
-            "history": {key: [float(v) for v in values] for key, values in history.history.items()},
-            "seconds_per_epoch": [round(s, 2) for s in timer.seconds]}
+    history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size, verbose=0,
+                        validation_data=(x_validation, y_validation), callbacks=[timer, *callbacks])
+    return model, {"params": int(model.count_params()), "epochs": epochs, "batch_size": batch_size,
+                   "train_reviews": int(len(x_train)), "validation_reviews": int(len(x_validation)),
+                   "history": {key: [float(v) for v in values] for key, values in history.history.items()},
+                   "seconds_per_epoch": [round(s, 2) for s in timer.seconds]}
+
+
+def run_imdb(cell, data, epochs, batch_size=128):
+    """Chapters 7-8 as the lecture does it: the test reviews serve as validation data."""
+    train, test = data
+    return fit_and_record(lambda: imdb_model(cell), train, test, epochs, batch_size)[1]
 
 
 def sunspots_model():
@@ -222,7 +265,286 @@ def gated(short=False, parts=("imdb", "sunspots")):
     return results
 
 
-EXPERIMENTS = {"gated": gated, "sunspots": sunspots}
+# Chapters 9-10: the syllabus' IMDB models side by side. Every model is trained on the same 20,000 training
+# reviews, watched on the other 5,000 (validation) and scored once, after its last epoch, on the 25,000 test
+# reviews, which no choice ever looks at.
+VALIDATION_REVIEWS = 5_000
+COMPARISON_EPOCHS = 10
+SMALL_VOCAB_SIZE = 1_000
+# The syllabus' 8,185-token vocabulary came from a subword tokenizer; here it is the 8,183 most frequent words of
+# the training reviews plus padding and out-of-vocabulary (the parameter counts depend only on its size).
+SUBWORD_VOCAB_SIZE, SUBWORD_EMBEDDING_DIM, SUBWORD_MAX_LENGTH = 8_185, 64, 200
+# Beyond the syllabus: most reviews whole (each run records how many fit), a larger vocabulary, padding masked
+# out, dropout, and early stopping on the validation reviews.
+BEST_VOCAB_SIZE, BEST_EMBEDDING_DIM, BEST_MAX_LENGTH, BEST_UNITS, BEST_MAX_EPOCHS = 20_000, 64, 500, 64, 10
+
+# The syllabus' parameter counts; every model's count_params() must equal its number.
+SYLLABUS_PARAMS = {"flatten": 171_533, "bilstm": 172_941, "bigru": 169_997, "conv_average": 171_149,
+                   "conv_max_1000": 29_489, "subword_1_layer": 598_209, "subword_2_layers": 635_329}
+
+
+def flatten_model():
+    """Embedding(10,000, 16) -> Flatten -> Dense(6, relu) -> Dense(1, sigmoid): no recurrence at all."""
+    import keras
+
+    return word_model("flatten", keras.layers.Flatten())
+
+
+def conv_average_model():
+    """Embedding(10,000, 16) -> Conv1D(128, 5) -> GlobalAveragePooling1D -> Dense(6, relu) -> Dense(1, sigmoid)."""
+    import keras
+
+    return word_model("conv_average", keras.layers.Conv1D(128, 5, activation="relu"),
+                      keras.layers.GlobalAveragePooling1D())
+
+
+def conv_max_small_vocab_model():
+    """Embedding(1,000, 16) -> Conv1D(128, 5) -> GlobalMaxPooling1D -> Dense(24, relu) -> Dense(1, sigmoid)."""
+    import keras
+
+    return keras.Sequential([
+        keras.Input(shape=(MAX_LENGTH,)),
+        keras.layers.Embedding(SMALL_VOCAB_SIZE, EMBEDDING_DIM),
+        keras.layers.Conv1D(128, 5, activation="relu"),
+        keras.layers.GlobalMaxPooling1D(),
+        keras.layers.Dense(24, activation="relu"),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ], name="conv_max_1000")
+
+
+def subword_model(n_layers):
+    """Embedding(8,185, 64) -> Bidirectional(LSTM(64)) [-> Bidirectional(LSTM(32))] -> Dense(64, relu) -> Dense(1).
+
+    With two layers the first returns its whole sequence for the second to read (chapter 10). The padding is
+    masked (``mask_zero``), so neither direction reads it; the mask adds no weight.
+    """
+    import keras
+
+    units = [64] if n_layers == 1 else [64, 32]
+    return keras.Sequential([
+        keras.Input(shape=(SUBWORD_MAX_LENGTH,)),
+        keras.layers.Embedding(SUBWORD_VOCAB_SIZE, SUBWORD_EMBEDDING_DIM, mask_zero=True),
+        *[keras.layers.Bidirectional(keras.layers.LSTM(n_a, return_sequences=layer < len(units) - 1))
+          for layer, n_a in enumerate(units)],
+        keras.layers.Dense(64, activation="relu"),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ], name=f"subword_{n_layers}_layer{'s' if n_layers > 1 else ''}")
+
+
+def best_model():
+    """Embedding(20,000, 64, masked) -> Dropout -> Bidirectional(GRU(64)) -> Dropout -> Dense(1, sigmoid)."""
+    import keras
+
+    return keras.Sequential([
+        keras.Input(shape=(BEST_MAX_LENGTH,)),
+        keras.layers.Embedding(BEST_VOCAB_SIZE, BEST_EMBEDDING_DIM, mask_zero=True),
+        keras.layers.SpatialDropout1D(0.2),  # drops whole embedding channels, so no word is always seen whole
+        keras.layers.Bidirectional(keras.layers.GRU(BEST_UNITS)),
+        keras.layers.Dropout(0.5),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ], name="best_bigru")
+
+
+def lstm_model():
+    """Embedding(10,000, 16) -> LSTM(32), left to right only -> Dense(6, relu) -> Dense(1, sigmoid)."""
+    import keras
+
+    return word_model("lstm", keras.layers.LSTM(N_UNITS))
+
+
+def formula_params(name):
+    """The count of a model the syllabus does not list, from the formulas of rnncourse/cells.py."""
+    from rnncourse.cells import GRU, LSTM
+
+    if name == "lstm":
+        return VOCAB_SIZE * EMBEDDING_DIM + LSTM.count_params(EMBEDDING_DIM, N_UNITS) + N_UNITS * 6 + 6 + 6 + 1
+    assert name == "best"
+    return (BEST_VOCAB_SIZE * BEST_EMBEDDING_DIM
+            + GRU.count_bidirectional(BEST_EMBEDDING_DIM, BEST_UNITS, GRU.keras_bias_vectors) + 2 * BEST_UNITS + 1)
+
+
+# name: (builder, (vocabulary size, review length), what the model is)
+COMPARISON_MODELS = {
+    "flatten": (flatten_model, (VOCAB_SIZE, MAX_LENGTH), "Embedding(10,000, 16) -> Flatten -> Dense(6) -> Dense(1)"),
+    "lstm": (lstm_model, (VOCAB_SIZE, MAX_LENGTH),
+             "Embedding(10,000, 16) -> LSTM(32) -> Dense(6) -> Dense(1) (one direction, beside the syllabus)"),
+    "bilstm": (lambda: imdb_model("LSTM"), (VOCAB_SIZE, MAX_LENGTH),
+               "Embedding(10,000, 16) -> Bidirectional(LSTM(32)) -> Dense(6) -> Dense(1)"),
+    "bigru": (lambda: imdb_model("GRU"), (VOCAB_SIZE, MAX_LENGTH),
+              "Embedding(10,000, 16) -> Bidirectional(GRU(32)) -> Dense(6) -> Dense(1)"),
+    "conv_average": (conv_average_model, (VOCAB_SIZE, MAX_LENGTH),
+                     "Embedding(10,000, 16) -> Conv1D(128, 5) -> GlobalAveragePooling1D -> Dense(6) -> Dense(1)"),
+    "conv_max_1000": (conv_max_small_vocab_model, (SMALL_VOCAB_SIZE, MAX_LENGTH),
+                      "Embedding(1,000, 16) -> Conv1D(128, 5) -> GlobalMaxPooling1D -> Dense(24) -> Dense(1)"),
+    "subword_1_layer": (lambda: subword_model(1), (SUBWORD_VOCAB_SIZE, SUBWORD_MAX_LENGTH),
+                        "Embedding(8,185, 64) -> Bidirectional(LSTM(64)) -> Dense(64) -> Dense(1)"),
+    "subword_2_layers": (lambda: subword_model(2), (SUBWORD_VOCAB_SIZE, SUBWORD_MAX_LENGTH),
+                         "Embedding(8,185, 64) -> Bidirectional(LSTM(64)) -> Bidirectional(LSTM(32)) -> Dense(64) "
+                         "-> Dense(1)"),
+    "best": (best_model, (BEST_VOCAB_SIZE, BEST_MAX_LENGTH),
+             "Embedding(20,000, 64, masked) -> SpatialDropout1D(0.2) -> Bidirectional(GRU(64)) -> Dropout(0.5) "
+             "-> Dense(1)"),
+}
+# Short names for the tables of the pages.
+LABELS = {"flatten": "Flatten", "lstm": "LSTM(32), one direction", "bilstm": "Bidirectional(LSTM(32))",
+          "bigru": "Bidirectional(GRU(32))", "conv_average": "Conv1D(128, 5), average pooling",
+          "conv_max_1000": "Conv1D(128, 5), max pooling, 1,000 words", "subword_1_layer": "1 layer: BiLSTM(64)",
+          "subword_2_layers": "2 layers: BiLSTM(64), BiLSTM(32)", "best": "course's best: BiGRU(64), 500 words"}
+# "lstm" is not in the syllabus: chapter 9 sets one direction beside two.
+COMPARISON_PARTS = {"syllabus": ("flatten", "lstm", "bilstm", "bigru", "conv_average", "conv_max_1000"),
+                    "subword": ("subword_1_layer", "subword_2_layers"),
+                    "subword50": ("subword_1_layer", "subword_2_layers"),
+                    "best": ("best",)}
+COMPARISON_DEFAULT_PARTS = ("syllabus", "subword", "best")
+VOCABULARIES = {
+    VOCAB_SIZE: "the 9,998 most frequent words of the training reviews, padding and out-of-vocabulary",
+    SMALL_VOCAB_SIZE: "the 998 most frequent words of the training reviews, padding and out-of-vocabulary",
+    SUBWORD_VOCAB_SIZE: ("the 8,183 most frequent words of the training reviews, padding and out-of-vocabulary: "
+                         "a word vocabulary of the size of the syllabus' subword one (the original's subword "
+                         "tokenizer is not used; the parameter counts depend only on the size)"),
+    BEST_VOCAB_SIZE: "the 19,998 most frequent words of the training reviews, padding and out-of-vocabulary",
+}
+
+
+def expected_params(name):
+    """The count a model must have: the syllabus' number, or else the cells' formulas."""
+    return SYLLABUS_PARAMS[name] if name in SYLLABUS_PARAMS else formula_params(name)
+
+
+def comparison_splits(texts, n_validation):
+    """Shuffle the training reviews once (they come sorted by label) and hold out ``n_validation`` of them."""
+    (train_texts, train_labels), test = texts
+    order = np.random.default_rng(2).permutation(len(train_texts))
+    keep, held_out = order[n_validation:], order[:n_validation]
+    return ([train_texts[i] for i in keep], train_labels[keep]), ([train_texts[i] for i in held_out],
+                                                                  train_labels[held_out]), test
+
+
+def run_comparison_model(name, splits, epochs, indices=None):
+    """Train one model of the comparison and score it on the test reviews; ``indices`` caches the word indices."""
+    import keras
+
+    build, (vocab_size, max_length), description = COMPARISON_MODELS[name]
+    (train_texts, y_train), (validation_texts, y_validation), (test_texts, y_test) = splits
+    indices = {} if indices is None else indices
+    if (vocab_size, max_length) not in indices:  # models on the same vocabulary and length share the indices
+        indices[vocab_size, max_length] = word_indices(train_texts, train_texts, validation_texts, test_texts,
+                                                       vocab_size=vocab_size, max_length=max_length,
+                                                       pad_in_front=True)
+    x_train, x_validation, x_test = indices[vocab_size, max_length]
+    callbacks = []
+    if name == "best":  # stop when the validation loss has not improved for 2 epochs, keep the best weights
+        callbacks.append(keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True))
+    started = time.perf_counter()
+    model, run = fit_and_record(build, (x_train, y_train), (x_validation, y_validation), epochs, callbacks=callbacks)
+    run["train_seconds"] = round(time.perf_counter() - started, 1)
+    if run["params"] != expected_params(name):
+        raise AssertionError(f"{name} has {run['params']:,} parameters, not the expected {expected_params(name):,}")
+    test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=512, verbose=0)
+    run.update({"model": description, "expected_params": expected_params(name), "padding": "in front",
+                "vocabulary_size": vocab_size, "vocabulary": VOCABULARIES[vocab_size], "max_length": max_length,
+                "epochs_run": len(run["seconds_per_epoch"]),
+                "median_seconds_per_epoch": round(float(np.median(run["seconds_per_epoch"])), 2),
+                "test_reviews": int(len(x_test)), "test_accuracy": float(test_accuracy), "test_loss": float(test_loss),
+                # How much of the reviews the model reads: a review's words are its nonzero entries.
+                "training_reviews_read_whole": float(np.mean((x_train != 0).sum(axis=1) < max_length))})
+    if name == "best":
+        run["best_epoch"] = int(np.argmin(run["history"]["val_loss"])) + 1
+    return run
+
+
+def comparison(short=False, parts=COMPARISON_DEFAULT_PARTS, epochs=None):
+    """Chapters 9-10: the syllabus' IMDB models (and the course's best) on one split, each part timed on its own.
+
+    ``epochs`` replaces the default of every part run (10; 50 for subword50; at most 10 for best).
+    """
+    started = time.perf_counter()
+    command = "python -m rnncourse.experiments comparison" + (" --short" if short else "")
+    epochs_option = f" --epochs {epochs}" if epochs else ""
+    results = {"command": command + epochs_option, "short": short, "environment": environment()}
+    # A few hundred reviews for --short: 256 to train on, 64 to validate, 320 to test.
+    texts = imdb_texts(n_train=320 if short else None)
+    splits = comparison_splits(texts, n_validation=64 if short else VALIDATION_REVIEWS)
+    indices = {}
+    for part in parts:
+        part_started = time.perf_counter()
+        default = {"subword50": 50, "best": BEST_MAX_EPOCHS}.get(part, COMPARISON_EPOCHS)
+        part_epochs = 1 if short else (epochs or default)
+        results[part] = {"command": f"{command} --only {part}{epochs_option}",
+                         "short": short, "environment": environment(), "epochs": part_epochs,
+                         "models": {name: run_comparison_model(name, splits, part_epochs, indices)
+                                    for name in COMPARISON_PARTS[part]}}
+        results[part]["seconds"] = round(time.perf_counter() - part_started, 1)
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    return results
+
+
+def load_comparison(path=None):
+    """The stored comparison, or an empty dict before the command has run (the pages then say so)."""
+    path = path or RESULTS / "comparison.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def comparison_status(results, part):
+    """A sentence for a page: where and when ``part`` was measured, or why its numbers are missing or mean nothing."""
+    command = f"python -m rnncourse.experiments comparison --only {part}"
+    if part not in results:
+        return (f"`book/results/comparison.json` holds no `{part}` run yet, so this section shows no numbers; "
+                f"`{command}` measures them.")
+    run = results[part]
+    if run["short"]:
+        return (f"These numbers come from the short CI run (`{run['command']}`: a few hundred reviews, one epoch) and "
+                f"mean nothing about the models; `{command}` measures them on all the reviews.")
+    env = run["environment"]
+    return (f"Measured by `{run['command']}` on {env['date']}: {env['cpu_count']} CPU cores ({env['machine']}), "
+            f"TensorFlow {env['tensorflow']}, Keras {env['keras']}, load average {env['load_average_at_start'][0]} "
+            f"at the start (a shared machine makes the seconds rough); the part took {run['seconds'] / 60:.0f} min.")
+
+
+def comparison_table(results, part):
+    """The part's models, one line each: parameters, median seconds per epoch, epochs run, test accuracy."""
+    if part not in results:
+        return ""
+    lines = [f"{'model':<40} {'parameters':>10} {'s/epoch':>8} {'epochs':>6} {'test accuracy':>13}"]
+    for name, run in results[part]["models"].items():
+        lines.append(f"{LABELS[name]:<40} {run['params']:>10,} {run['median_seconds_per_epoch']:>8.1f} "
+                     f"{run['epochs_run']:>6} {run['test_accuracy']:>13.1%}")
+    return "\n".join(lines)
+
+
+def comparison_summary(results, part, target=0.88):
+    """What a page may say of ``part``, computed from the stored numbers; the status alone when there are none."""
+    if part not in results or results[part]["short"]:
+        return comparison_status(results, part)
+    runs = results[part]["models"]
+    if part == "best":
+        run = runs["best"]
+        verdict = "reaches" if run["test_accuracy"] >= target else "falls short of"
+        return (f"{run['training_reviews_read_whole']:.0%} of the training reviews have fewer than {run['max_length']} "
+                f"words and are read whole. "
+                f"Early stopping kept the weights of epoch {run['best_epoch']} of the {run['epochs_run']} it ran, "
+                f"{run['train_seconds'] / 60:.0f} min of training; the model classifies {run['test_accuracy']:.1%} of "
+                f"the {run['test_reviews']:,} test reviews correctly, so it {verdict} the course's target of "
+                f"{target:.0%}.")
+    training = [run["history"]["accuracy"][-1] for run in runs.values()]
+    validation = [run["history"]["val_accuracy"][-1] for run in runs.values()]
+    lowest = {name: int(np.argmin(run["history"]["val_loss"])) + 1 for name, run in runs.items()}
+    epochs = results[part]["epochs"]
+    early = sum(epoch < epochs for epoch in lowest.values())
+    text = (f"After {epochs} epochs the training accuracy is {min(training):.1%} to {max(training):.1%} and the "
+            f"validation accuracy {min(validation):.1%} to {max(validation):.1%}; for {early} of the {len(runs)} "
+            f"models the validation loss was lowest before the last epoch (lowest: "
+            f"{'; '.join(f'{LABELS[name]} at epoch {lowest[name]}' for name in runs)}).")
+    if part.startswith("subword"):
+        one, two = runs["subword_1_layer"], runs["subword_2_layers"]
+        text += (f" The second layer costs {two['median_seconds_per_epoch'] / one['median_seconds_per_epoch']:.1f} "
+                 f"times the seconds per epoch and moves the test accuracy from {one['test_accuracy']:.1%} to "
+                 f"{two['test_accuracy']:.1%}.")
+    return text
+
+
+EXPERIMENTS = {"gated": gated, "sunspots": sunspots, "comparison": comparison}
+PARTS = {"gated": ("imdb", "sunspots"), "sunspots": ("variants",), "comparison": tuple(COMPARISON_PARTS)}
 
 
 def main(argv=None):
@@ -230,18 +552,29 @@ def main(argv=None):
     parser.add_argument("experiment", choices=sorted(EXPERIMENTS))
     parser.add_argument("--short", action="store_true", help="a sliver of the data, one epoch: proves the code runs")
     parser.add_argument("--out", type=Path, help="JSON file to write (default book/results/EXPERIMENT.json)")
-    parser.add_argument("--only", choices=("imdb", "sunspots"),
-                        help="rerun one part and keep the others of the existing file (each part records its own run)")
+    parser.add_argument("--only", choices=sorted({part for parts in PARTS.values() for part in parts}),
+                        help="run one part and keep the others of the existing file (each part records its own run)")
+    parser.add_argument("--epochs", type=int, help="comparison only: epochs of every model of the parts run")
     args = parser.parse_args(argv)
+    if args.only and args.only not in PARTS[args.experiment]:
+        parser.error(f"{args.experiment} has the parts {', '.join(PARTS[args.experiment])}")
+    if args.epochs and args.experiment != "comparison":
+        parser.error("--epochs is for the comparison")
+    options = {"epochs": args.epochs} if args.epochs else {}
     out = args.out or RESULTS / f"{args.experiment}.json"
     if args.only:
-        results = json.loads(out.read_text())
-        part = EXPERIMENTS[args.experiment](short=args.short, parts=(args.only,))
+        part = EXPERIMENTS[args.experiment](short=args.short, parts=(args.only,), **options)
+        # Keep the other parts of an existing file; a first run starts the file with this part.
+        results = json.loads(out.read_text()) if out.exists() else {k: v for k, v in part.items() if k != args.only}
         part[args.only]["environment"] = part["environment"]
         results[args.only] = part[args.only]
         results["total_seconds"] = part["total_seconds"]
+        # The file is short if any of its parts is (the comparison's parts say which).
+        flags = [results[name]["short"] for name in PARTS[args.experiment] if "short" in results.get(name, {})]
+        if flags:
+            results["short"] = any(flags)
     else:
-        results = EXPERIMENTS[args.experiment](short=args.short)
+        results = EXPERIMENTS[args.experiment](short=args.short, **options)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1) + "\n")
     print(f"wrote {out} ({results['total_seconds']} s)")

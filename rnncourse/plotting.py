@@ -19,8 +19,9 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 from matplotlib.path import Path
+from matplotlib.ticker import MaxNLocator
 
-__all__ = ["plot_series", "draw_rnn_unrolled", "draw_rnn_compact"]
+__all__ = ["plot_series", "plot_histories", "draw_rnn_unrolled", "draw_rnn_compact"]
 
 # One colour per kind of shared parameter, the same in every diagram, so that a
 # reader can see at a glance that all arrows of one colour use one matrix.
@@ -67,6 +68,35 @@ def plot_series(time, series, ax=None, start=0, end=None, label=None, fmt="-"):
     if label is not None:
         ax.legend()
     return ax
+
+
+def plot_histories(histories, key="accuracy", columns=4, empty_text="no stored results yet"):
+    """One small panel per run: ``key`` on the training data and on the validation data, epoch by epoch.
+
+    ``histories`` maps a title to a Keras ``History.history`` dict (``key`` and ``"val_" + key`` lists). With no
+    run at all, one panel says ``empty_text``, so a page that reads stored results draws before they exist.
+    Returns the figure.
+    """
+    rows = max(1, -(-len(histories) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(3.3 * columns, 2.8 * rows), squeeze=False, sharey=True)
+    for ax, (title, history) in zip(axes.flat, histories.items()):
+        epochs = range(1, len(history[key]) + 1)
+        ax.plot(epochs, history[key], ".-", label="training")
+        ax.plot(epochs, history[f"val_{key}"], ".-", label="validation")
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
+        ax.grid(True, alpha=0.3)
+    for ax in axes.flat[len(histories):]:
+        ax.axis("off")
+    if histories:
+        for ax in axes[:, 0]:
+            ax.set_ylabel(key)
+        axes.flat[0].legend(fontsize=8)
+    else:
+        axes.flat[0].text(0.5, 0.5, empty_text, ha="center", va="center", transform=axes.flat[0].transAxes)
+    fig.tight_layout()
+    return fig
 
 
 # ---------------------------------------------------------------------------

@@ -33,10 +33,12 @@ def test_book_builds_without_warnings(built_book):
                       '<span class="pasted-text">172,941</span>', "173,941", "16.14"],
         "ch09_bidirectional": ["Bidirectional RNNs", '<span class="pasted-text">172,941</span>',
                                '<span class="pasted-text">169,997</span>', "173,941", "sign of x&lt;t&gt; alone",
+                               "rnncourse.experiments comparison --only syllabus", "fig-imdb-comparison",
                                "exercises/ch09_bidirectional/bidirectional.ipynb"],
         "ch10_deep_rnns": ["Deep RNNs", '<span class="pasted-text">598,209</span>',
                            '<span class="pasted-text">635,329</span>', '<span class="pasted-text">41,216</span>',
-                           '<span class="pasted-text">33,601</span>', "exercises/ch10_deep_rnns/deep_rnns.ipynb"],
+                           '<span class="pasted-text">33,601</span>', "rnncourse.experiments comparison --only subword50",
+                           "fig-imdb-layers", "exercises/ch10_deep_rnns/deep_rnns.ipynb"],
     }
     for name, texts in expected.items():
         chapter = (html / f"{name}.html").read_text()

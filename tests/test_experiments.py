@@ -1,7 +1,9 @@
 """The command behind the long training runs of the book works, in its short mode (rnncourse/experiments.py)."""
 
 import json
+import math
 
+import numpy as np
 import pytest
 
 from rnncourse import experiments
@@ -45,3 +47,53 @@ def test_sunspots_experiment_short_mode_counts_the_syllabus_models(tmp_path):
     assert counts[3, "syllabus"] == first + 2 * above + 65
     for run in results["variants"]:
         assert run["epochs"] == 1 and run["validation_mae"] > 0
+
+
+def test_comparison_short_mode_builds_every_model_with_its_count(tmp_path):
+    out = experiments.main(["comparison", "--short", "--out", str(tmp_path / "comparison.json")])
+    results = json.loads(out.read_text())
+    assert results["short"] and results["command"].endswith("--short")
+    runs = {}
+    for part in experiments.COMPARISON_DEFAULT_PARTS:
+        assert results[part]["short"] and {"tensorflow", "cpu_count", "date"} <= set(results[part]["environment"])
+        runs.update(results[part]["models"])
+    assert set(runs) == set(experiments.COMPARISON_MODELS)
+    # The syllabus' numbers (the command asserts them too), and the others from the formulas of rnncourse/cells.py.
+    assert {name: run["params"] for name, run in runs.items() if name in experiments.SYLLABUS_PARAMS} == {
+        "flatten": 171_533, "bilstm": 172_941, "bigru": 169_997, "conv_average": 171_149, "conv_max_1000": 29_489,
+        "subword_1_layer": 598_209, "subword_2_layers": 635_329}
+    assert runs["lstm"]["params"] == 160_000 + LSTM.count_params(16, 32) + 32 * 6 + 6 + 7
+    assert runs["best"]["params"] == 20_000 * 64 + 2 * GRU.count_params(64, 64, bias_vectors=2) + 129
+    for name, run in runs.items():
+        assert run["epochs_run"] == len(run["seconds_per_epoch"]) == 1, name
+        numbers = [run["test_accuracy"], run["test_loss"], run["median_seconds_per_epoch"], *run["seconds_per_epoch"]]
+        numbers += [value for values in run["history"].values() for value in values]
+        assert all(math.isfinite(number) for number in numbers), name
+        assert 0 <= run["test_accuracy"] <= 1 and run["test_reviews"] == 320 and run["train_reviews"] == 256, name
+
+
+def test_comparison_only_starts_a_file_then_keeps_its_other_parts(tmp_path, monkeypatch):
+    # A made-up handful of reviews: this checks how parts are written, not what the models learn.
+    words = ["good", "great", "fine", "bad", "awful", "dull", "plot", "film"]
+    rng = np.random.default_rng(0)
+    fake = [" ".join(rng.choice(words, 30)) for _ in range(96)]
+    labels = np.arange(96) % 2
+    monkeypatch.setattr(experiments, "imdb_texts", lambda n_train=None: ((fake, labels), (fake[:32], labels[:32])))
+    # The two quickest models stand in for the parts' own.
+    monkeypatch.setattr(experiments, "COMPARISON_PARTS", {"best": ("flatten",), "subword": ("conv_max_1000",)})
+    out = tmp_path / "comparison.json"
+    experiments.main(["comparison", "--short", "--only", "best", "--out", str(out)])
+    experiments.main(["comparison", "--short", "--only", "subword", "--out", str(out)])
+    results = json.loads(out.read_text())
+    assert set(results["best"]["models"]) == {"flatten"} and set(results["subword"]["models"]) == {"conv_max_1000"}
+    assert results["subword"]["command"].endswith("--short --only subword") and "syllabus" not in results
+    assert results["short"] and results["best"]["environment"]["date"]
+
+
+def test_a_committed_comparison_is_a_full_run():
+    results = experiments.load_comparison()
+    if not results:
+        pytest.skip("book/results/comparison.json is not committed yet; the pages of chapters 9-10 say so")
+    for part in experiments.COMPARISON_DEFAULT_PARTS:
+        assert not results[part]["short"], f"the committed {part} is a --short run"
+        assert all(run["test_reviews"] == 25_000 for run in results[part]["models"].values())

@@ -121,6 +121,16 @@ def test_plot_series_rejects_mismatched_lengths():
         plotting.plot_series(np.arange(3), np.arange(4))
 
 
+def test_plot_histories_draws_training_and_validation_per_run_and_says_when_there_is_none():
+    histories = {"a": {"loss": [3, 2, 1], "val_loss": [3, 3, 4]}, "b": {"loss": [1], "val_loss": [2]}}
+    fig = plotting.plot_histories(histories, key="loss", columns=3)
+    first, second, spare = fig.axes
+    np.testing.assert_array_equal(first.get_lines()[1].get_ydata(), [3, 3, 4])
+    assert [ax.get_title() for ax in (first, second)] == ["a", "b"] and not spare.axison
+    empty = plotting.plot_histories({}, empty_text="nothing measured")
+    assert [t.get_text() for t in empty.axes[0].texts] == ["nothing measured"]
+
+
 # ---- draw_rnn_type (chapter 4) ----------------------------------------------------
 
 
