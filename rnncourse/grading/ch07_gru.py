@@ -12,7 +12,8 @@ import numpy as np
 
 from rnncourse.activations import sigmoid
 from rnncourse.cells import GRU, random_problem
-from rnncourse.grading.checks import assert_close, assert_count_params, assert_shape, describe_model, layers_of
+from rnncourse.grading.checks import (assert_close, assert_count_params, assert_epoch_steps, assert_shape,
+                                      describe_model, layers_of)
 from rnncourse.grading.question import Check, Mistake, Recorder, diagnose, stand_in
 from rnncourse.keras_bridge import from_keras_sequence, keras_gru_forward, to_keras_sequence
 
@@ -422,12 +423,7 @@ def collect_memory_accuracy(model, history, n_sequences, T_x, seed, **training):
 
 
 def judge_memory_accuracy(data, n_sequences, T_x, seed, train_sequences, batch_size, min_accuracy):
-    import math
-
-    steps = math.ceil(train_sequences / batch_size)
-    assert data["steps"] == steps, (
-        f"Each epoch took {data['steps']} steps; {train_sequences:,} training sequences in batches of {batch_size} "
-        f"take {steps}: train on (x_train, y_train) as the exercise says.")
+    assert_epoch_steps(data["steps"], train_sequences, batch_size)
     _, y = memory_task(n_sequences, T_x, seed)
     probabilities = data["probabilities"]
     assert probabilities.shape == y.shape, f"The model gives {probabilities.size} predictions for {y.size} sequences."

@@ -13,7 +13,7 @@ import numpy as np
 
 from rnncourse.activations import softmax
 from rnncourse.cells import CELLS, MERGE_MODES, SCALE, merge
-from rnncourse.grading.checks import assert_count_params, assert_shape, describe_model, layers_of
+from rnncourse.grading.checks import assert_count_params, assert_epoch_steps, assert_shape, describe_model, layers_of
 from rnncourse.grading.question import Check, Mistake, diagnose, stand_in
 from rnncourse.keras_bridge import (from_keras_sequence, keras_bidirectional, keras_bidirectional_forward,
                                     keras_softmax_output, to_keras_sequence)
@@ -302,12 +302,7 @@ def collect_tagger_accuracy(tagger, history, n_sequences, T_x, seed, **training)
 
 
 def judge_tagger_accuracy(data, n_sequences, T_x, seed, train_sequences, batch_size, min_accuracy):
-    import math
-
-    steps = math.ceil(train_sequences / batch_size)
-    assert data["steps"] == steps, (
-        f"Each epoch took {data['steps']} steps; {train_sequences:,} training sequences in batches of {batch_size} "
-        f"take {steps}: train on (x_train, y_train) as the exercise says.")
+    assert_epoch_steps(data["steps"], train_sequences, batch_size)
     _, y = next_input_task(n_sequences, T_x, seed)
     probabilities = data["probabilities"]
     assert probabilities.shape == y.shape, (

@@ -2,6 +2,7 @@
 
 import contextlib
 import functools
+import math
 import sys
 
 import numpy as np
@@ -64,6 +65,14 @@ def assert_count_params(what, actual, expected, derivation):
     assert actual == expected, (
         f"{what} has {actual:,} parameters, expected {expected:,} = {derivation}."
     )
+
+
+def assert_epoch_steps(steps, train_sequences, batch_size):
+    """A trained model's epochs took the steps of the exercise's data and batch size (not a sliver of it)."""
+    expected = math.ceil(train_sequences / batch_size)
+    assert steps == expected, (
+        f"Each epoch took {steps} steps; {train_sequences:,} training sequences in batches of {batch_size} "
+        f"take {expected}: train on (x_train, y_train) as the exercise says.")
 
 
 def _describe(value):
