@@ -525,9 +525,7 @@ def run_comparison_model(name, splits, epochs, indices=None):
     if run["params"] != expected_params(name):
         raise AssertionError(f"{name} has {run['params']:,} parameters, not the expected {expected_params(name):,}")
     def score(model):  # (loss, accuracy) on the test reviews
-        data = ({"x": length_batches(x_test, y_test, 512, shuffle=False)} if by_length
-                else {"x": x_test, "y": y_test, "batch_size": 512})
-        return model.evaluate(**data, verbose=0)
+        return model.evaluate(**evaluation_data(x_test, y_test, by_length), verbose=0)
 
     test_loss, test_accuracy = score(model)
     run.update({"model": description, "expected_params": expected_params(name), "padding": "in front",
@@ -556,6 +554,13 @@ def run_comparison_model(name, splits, epochs, indices=None):
     return run
 
 
+def evaluation_data(x, y, by_length, batch_size=512):
+    """The arguments of ``model.evaluate`` for reviews ``x``: full width, or batches of similar lengths in order."""
+    if by_length:
+        return {"x": length_batches(x, y, batch_size, shuffle=False)}
+    return {"x": x, "y": y, "batch_size": batch_size}
+
+
 def padding_check(model, x, y):
     """The validation reviews scored twice, padded to the full width and in length batches: same accuracy, seconds.
 
@@ -563,8 +568,8 @@ def padding_check(model, x, y):
     measures the time it saves, both in one run. Each way is run once untimed first, so tracing is not counted.
     """
     seconds, accuracy = {}, {}
-    for way, data in (("full_width", {"x": x, "y": y, "batch_size": 512}),
-                      ("length_batches", {"x": length_batches(x, y, 512, shuffle=False)})):
+    for way, data in (("full_width", evaluation_data(x, y, by_length=False)),
+                      ("length_batches", evaluation_data(x, y, by_length=True))):
         model.evaluate(**data, verbose=0)
         started = time.perf_counter()
         accuracy[way] = float(model.evaluate(**data, verbose=0)[1])
