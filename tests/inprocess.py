@@ -63,12 +63,8 @@ def run(notebook):
     return result
 
 
-def rerun(base, original, notebook, needed=None):
+def rerun(base, original, notebook):
     """``base`` (the run of ``original``) with the cells ``notebook`` changed, and the cells using them, run again.
-
-    With ``needed`` (a set of names), a cell that only depends on a change is
-    rerun only if it defines one of those names: a training cell is skipped
-    when the checks at hand do not look at the model it trains.
 
     The namespace is copied: functions defined in re-run cells see the copy,
     the others keep seeing ``base`` (which holds the same names, unchanged).
@@ -80,13 +76,14 @@ def rerun(base, original, notebook, needed=None):
     result = Run(dict(base.namespace))
     earlier = set()  # names the cells before this one define at top level
     for index, cell in code_cells(notebook):
-        defined, used = names(cell.source)
+        # A function's local variables are not changes: only the names a cell binds at top level are.
+        defined, used = _top_level(cell.source), names(cell.source)[1]
         edited = cell.source != original.cells[index].source
         if edited:
-            for name in names(original.cells[index].source)[0] - defined:
+            for name in _top_level(original.cells[index].source) - defined:
                 result.namespace.pop(name, None)
                 result.changed.add(name)
-        depends = used & result.changed and (needed is None or defined & needed)
+        depends = used & result.changed
         if edited or depends:
             result.changed |= defined
             before = {name: result.namespace.get(name) for name in defined - earlier}
@@ -97,7 +94,7 @@ def rerun(base, original, notebook, needed=None):
                 for name, value in before.items():
                     if name in result.namespace and result.namespace[name] is value:
                         del result.namespace[name]
-        earlier |= _top_level(cell.source)
+        earlier |= defined
     return result
 
 
