@@ -663,8 +663,8 @@ def comparison_summary(results, part, target=0.88):
     lowest = {name: int(np.argmin(run["history"]["val_loss"])) + 1 for name, run in runs.items()}
     epochs = results[part]["epochs"]
     early = sum(epoch < epochs for epoch in lowest.values())
-    text = (f"After {epochs} epochs the training accuracy is {min(training):.1%} to {max(training):.1%} and the "
-            f"validation accuracy {min(validation):.1%} to {max(validation):.1%}; for {early} of the {len(runs)} "
+    text = (f"After {epochs} epochs the training accuracy is {_span(training)} and the "
+            f"validation accuracy {_span(validation)}; for {early} of the {len(runs)} "
             f"models the validation loss was lowest before the last epoch (lowest: "
             f"{'; '.join(f'{LABELS[name]} at epoch {lowest[name]}' for name in runs)}).")
     if part.startswith("subword"):
@@ -673,6 +673,12 @@ def comparison_summary(results, part, target=0.88):
                  f"times the seconds per epoch and moves the test accuracy from {one['test_accuracy']:.1%} to "
                  f"{two['test_accuracy']:.1%}.")
     return text
+
+
+def _span(fractions):
+    """'81.3% to 82.1%', or one figure when they print the same."""
+    low, high = f"{min(fractions):.1%}", f"{max(fractions):.1%}"
+    return low if low == high else f"{low} to {high}"
 
 
 def padding_sentence(check):
