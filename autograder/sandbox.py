@@ -86,6 +86,10 @@ def problem():
         return f"bubblewrap needs Linux (this is {sys.platform})"
     if not shutil.which("bwrap"):
         return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+    hidden = [path for path in _needed_inside() if path.resolve().is_relative_to("/tmp")]
+    if hidden:
+        return (f"{hidden[0]} is under /tmp, which the sandbox replaces with each submission's own folder, so "
+                "the notebooks could not start: put the course and its environment outside /tmp")
     try:
         probe = subprocess.run(_wrap(["true"], Path("/"), extra_binds=(), env={}, uid=_sandbox_uid(), limits=Limits(),
                                      mount_folder=False),
@@ -95,6 +99,11 @@ def problem():
     if probe.returncode != 0:
         return f"bubblewrap cannot make a sandbox here: {probe.stderr.strip()[:300]}"
     return None
+
+
+def _needed_inside():
+    """The course and the Python installation: a sandboxed notebook must see both."""
+    return [Path(__file__).resolve().parent.parent, Path(sys.prefix), Path(sys.executable).resolve().parent.parent]
 
 
 def require():

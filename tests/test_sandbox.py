@@ -217,3 +217,10 @@ def test_runner_ends_cells_that_hang_or_kill_the_kernel(tmp_path, code, status):
     executed = nbformat.read(folder / "executed.ipynb", as_version=4)
     assert executed.cells[0].outputs[0]["text"] == "before\n"
     assert bool(executed.cells[2].get("outputs")) == (status == "completed")
+
+
+def test_a_course_under_tmp_is_refused_with_the_reason(monkeypatch):
+    """The sandbox mounts each submission's folder on /tmp, which would hide a course or venv kept there."""
+    monkeypatch.setattr(sandbox, "_needed_inside", lambda: [Path("/tmp/course")])
+    reason = sandbox.problem.__wrapped__()
+    assert "/tmp/course is under /tmp" in reason and "outside /tmp" in reason
