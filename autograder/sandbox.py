@@ -39,6 +39,7 @@ import psutil
 MiB = 1024 ** 2
 GiB = 1024 ** 3
 MOUNT = "/submission"  # where the private folder appears inside the sandbox
+TMP = "/tmp"  # where its tmp/ appears, hiding the host's /tmp
 UID_RANGE = (1_000_000, 2_000_000)  # fresh user ids of sandboxed runs (when the grader is root)
 
 
@@ -86,7 +87,7 @@ def problem():
         return f"bubblewrap needs Linux (this is {sys.platform})"
     if not shutil.which("bwrap"):
         return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
-    hidden = [path for path in _needed_inside() if path.resolve().is_relative_to("/tmp")]
+    hidden = [path for path in _needed_inside() if path.resolve().is_relative_to(TMP)]
     if hidden:
         return (f"{hidden[0]} is under /tmp, which the sandbox replaces with each submission's own folder, so "
                 "the notebooks could not start: put the course and its environment outside /tmp")
@@ -103,7 +104,12 @@ def problem():
 
 def _needed_inside():
     """The course and the Python installation: a sandboxed notebook must see both."""
-    return [Path(__file__).resolve().parent.parent, Path(sys.prefix), Path(sys.executable).resolve().parent.parent]
+    return [Path(__file__).resolve().parent.parent, *map(Path, _python_prefixes())]
+
+
+def _python_prefixes():
+    """The folders of the Python installation and the venv, bound read-only at the same paths."""
+    return {sys.base_prefix, sys.prefix, str(Path(sys.executable).resolve().parent.parent)}
 
 
 def require():
@@ -129,8 +135,7 @@ def _system_binds():
             args += ["--symlink", os.readlink(path), top]
         elif path.is_dir():
             args += ["--ro-bind", top, top]
-    prefixes = {sys.base_prefix, sys.prefix, str(Path(sys.executable).resolve().parent.parent)}
-    return args + _ro_binds(sorted(p for p in prefixes if not p.startswith("/usr")))
+    return args + _ro_binds(sorted(p for p in _python_prefixes() if not p.startswith("/usr")))
 
 
 def _ro_binds(paths):
@@ -160,7 +165,7 @@ def _wrap(argv, folder, extra_binds, env, uid, limits, cpus=None, mount_folder=T
     command += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm", "--remount-ro", "/dev/shm"]
     command += _ro_binds(extra_binds)
     if mount_folder:
-        command += ["--bind", str(folder), MOUNT, "--bind", str(folder / "tmp"), "/tmp", "--chdir", MOUNT]
+        command += ["--bind", str(folder), MOUNT, "--bind", str(folder / "tmp"), TMP, "--chdir", MOUNT]
     command.append("--clearenv")
     for name, value in env.items():
         command += ["--setenv", name, str(value)]
@@ -196,7 +201,7 @@ def run(argv, folder, limits=Limits(), *, sandboxed=True, extra_binds=(), env=No
     base_env = {
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
         "HOME": f"{inside}/home",
-        "TMPDIR": "/tmp" if sandboxed else f"{inside}/tmp",
+        "TMPDIR": TMP if sandboxed else f"{inside}/tmp",
         "LANG": "C.UTF-8",
         "PYTHONNOUSERSITE": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
