@@ -86,21 +86,28 @@ class CellType:
 
     def step(self, x_t, state, parameters):
         """One step of the cell: the next state from ``x_t`` (n_x, m) and the previous ``state``."""
+        return self.step_with_gates(x_t, state, parameters)[0]
+
+    def step_with_gates(self, x_t, state, parameters):
+        """``(next state, gates)``: one step, and the gate values it used, by course name (``Gamma_u``...).
+
+        The gates are what the pages plot to show a cell at work; the simple RNN has none.
+        """
         p = parameters
         if self is SIMPLE_RNN:
             (a_prev,) = state
-            return (np.tanh(p["W_aa"] @ a_prev + p["W_ax"] @ x_t + p["b_a"]),)
+            return (np.tanh(p["W_aa"] @ a_prev + p["W_ax"] @ x_t + p["b_a"]),), {}
         stacked = np.concatenate([state[0], x_t])
         if self is GRU:
             (c_prev,) = state
             Gamma_u = sigmoid(p["W_u"] @ stacked + p["b_u"])
             Gamma_r = sigmoid(p["W_r"] @ stacked + p["b_r"])
             c_tilde = np.tanh(p["W_c"] @ np.concatenate([Gamma_r * c_prev, x_t]) + p["b_c"])
-            return (Gamma_u * c_tilde + (1 - Gamma_u) * c_prev,)
+            return (Gamma_u * c_tilde + (1 - Gamma_u) * c_prev,), {"Gamma_u": Gamma_u, "Gamma_r": Gamma_r}
         a_prev, c_prev = state
         Gamma_u, Gamma_f, Gamma_o = (sigmoid(p[f"W_{g}"] @ stacked + p[f"b_{g}"]) for g in "ufo")
         c_next = Gamma_u * np.tanh(p["W_c"] @ stacked + p["b_c"]) + Gamma_f * c_prev
-        return (Gamma_o * np.tanh(c_next), c_next)
+        return (Gamma_o * np.tanh(c_next), c_next), {"Gamma_u": Gamma_u, "Gamma_f": Gamma_f, "Gamma_o": Gamma_o}
 
     def forward(self, x, a0, parameters):
         """The hidden states ``a`` (n_a, m, T_x) of the cell run over ``x`` (n_x, m, T_x) from ``a0``."""

@@ -5,6 +5,7 @@
     python -m rnncourse.experiments sunspots         # chapters 9-10: bidirectional and stacked LSTM forecasters
     python -m rnncourse.experiments comparison       # chapters 9-10: the parts syllabus, subword and best
     python -m rnncourse.experiments comparison --only subword50   # one part (here 1 vs 2 layers over 50 epochs)
+    python -m rnncourse.experiments long_range       # chapters 6-8: how far back each cell remembers
 
 The comparison's parts (``--only PART``, each recorded with its own environment and seconds): ``syllabus`` (the
 word models of chapter 9, 10 epochs), ``subword`` (1 and 2 bidirectional LSTM layers of chapter 10, 10 epochs),
@@ -286,11 +287,27 @@ def sunspots(short=False, parts=("variants",)):
     return results
 
 
+def commit():
+    """The course's git commit, with ``+changes`` when the work tree differs from it ("unknown" outside git)."""
+    import subprocess
+
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=RESULTS.parent.parent, capture_output=True, text=True,
+                              timeout=30).stdout.strip()
+
+    try:
+        head = git("rev-parse", "HEAD")
+        return (head + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")) or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
 def environment():
+    """Where and with what a run was made: versions, machine, load, date and commit (stored with every result)."""
     import keras
     import tensorflow as tf
 
-    return {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__,
+    return {"commit": commit(), "python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__,
             "numpy": np.__version__, "machine": platform.machine(), "processor": platform.processor() or "unknown",
             "cpu_count": os.cpu_count(), "system": platform.system(),
             "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
@@ -691,8 +708,16 @@ def padding_sentence(check):
             f"{accuracy['full_width']:.2%} and {accuracy['length_batches']:.2%}.")
 
 
-EXPERIMENTS = {"gated": gated, "sunspots": sunspots, "comparison": comparison}
-PARTS = {"gated": ("imdb", "sunspots"), "sunspots": ("variants",), "comparison": tuple(COMPARISON_PARTS)}
+def long_range(short=False, parts=("runs", "gradients")):
+    """Chapters 6-8: how far back SimpleRNN, GRU and LSTM remember (``rnncourse.long_range``)."""
+    from rnncourse import long_range as sweep
+
+    return sweep.sweep(short=short, parts=parts)
+
+
+EXPERIMENTS = {"gated": gated, "sunspots": sunspots, "comparison": comparison, "long_range": long_range}
+PARTS = {"gated": ("imdb", "sunspots"), "sunspots": ("variants",), "comparison": tuple(COMPARISON_PARTS),
+         "long_range": ("runs", "gradients")}
 
 
 def main(argv=None):

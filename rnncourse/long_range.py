@@ -1,51 +1,110 @@
 """How far back can a recurrent layer remember? Train it on the agreement task at several lags.
 
-Chapter 6 measures where a ``SimpleRNN`` stops beating the trivial baseline;
-chapters 7 and 8 run the same measurement with a GRU and an LSTM. A sweep over
-many lags takes longer than a book page may run, so it is a command that stores
-its results in a small JSON file under ``book/results/``, which the pages read:
+Chapters 6 to 8 ask one question of three cells: a ``SimpleRNN``, a GRU and an
+LSTM of about the same number of parameters read "The <noun> w_1 ... w_lag"
+and must say whether the verb is "was" or "were". From which lag on does each
+fail? The gated cells are run twice: with Keras' gate biases, and with biases
+that start them carrying (the chrono initialization of Tallec & Ollivier 2018:
+forget or keep gates open on a time scale drawn up to the sequence length). The
+sweep takes longer than a page may run, so it is a command whose results the
+pages read (``book/results/long_range.json``):
 
-    python -m rnncourse.long_range --layer SimpleRNN --out ch06_simple_rnn_lags
+    python -m rnncourse.experiments long_range            # the sweep and the gradient profiles
+    python -m rnncourse.experiments long_range --short    # the same code on a sliver (tests, CI)
 
-Every run is seeded (the weights, the batches and the data), so the file is
-reproducible on the same machine and software versions.
+Every run is seeded (weights, batches, data), so the file is reproducible on the
+same machine and software versions.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
+import os
 import time
-from pathlib import Path
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
 from rnncourse.data import AGREEMENT_VOCABULARY, agreement_task
-
-RESULTS_DIR = Path(__file__).resolve().parent.parent / "book" / "results"
 
 # Test sentences per run: with 2,000 of them a model that guesses scores 0.5 +- 0.011,
 # so an accuracy above 0.5 + MARGIN (4.5 standard deviations) is no accident.
 N_TEST = 2000
 MARGIN = 0.05
 
-# The settings of one run (chapter 6 states them; chapters 7-8 keep them to compare).
-SETTINGS = dict(n_a=32, embedding_dim=8, n_train=4000, epochs=10, batch_size=64, learning_rate=1e-2, max_norm=1.0)
+# The settings of one run. Training stops early once an epoch's training accuracy reaches
+# ``stop_at``: a learned run costs a few epochs, a failed one the whole budget.
+SETTINGS = dict(embedding_dim=8, n_train=4000, epochs=10, batch_size=64, learning_rate=1e-2, max_norm=1.0,
+                stop_at=0.99)
+# Units per cell, chosen so that the three layers have about the same number of parameters
+# (the SimpleRNN the most): SimpleRNN(64) 4,672, GRU(32) 3,936, LSTM(28) 4,144 on 8 inputs.
+UNITS = {"SimpleRNN": 64, "GRU": 32, "LSTM": 28}
+# Gate-bias settings: Keras' defaults, and biases that start the gates carrying.
+INITS = {"SimpleRNN": ("default",), "GRU": ("default", "chrono"), "LSTM": ("default", "chrono")}
+LAGS = (10, 30, 60, 100, 200, 300)
+SEEDS = (0, 1, 2)
+GRADIENT_LAG = 300  # the gradient profiles are measured on sentences of this lag
+SHORT = dict(lags=(10,), seeds=(0,), n_train=256, epochs=1, gradient_lag=20, n_sentences=8)
 
 
-def agreement_model(layer="SimpleRNN", n_a=32, embedding_dim=8):
+def configurations():
+    """Every (cell, init) pair the sweep runs, in the order the pages list them."""
+    return [(layer, init) for layer, inits in INITS.items() for init in inits]
+
+
+def recurrent_layer(layer, n_a=None):
+    """The Keras layer of the sweep. The GRU uses ``reset_after=False``: the course's equations (chapter 7)."""
+    import keras
+
+    n_a = n_a or UNITS[layer]
+    options = {"reset_after": False} if layer == "GRU" else {}
+    return getattr(keras.layers, layer)(n_a, **options)
+
+
+def carry_biases(layer, bias, n_a, T_x, rng):
+    """Chrono initialization: gate biases that make each unit keep its state for up to ``T_x`` steps.
+
+    A unit that keeps a fraction ``f`` of its state per step forgets on a time
+    scale of about ``1 / (1 - f)`` steps. With the keeping gate's bias
+    ``b = log(u)``, ``u`` uniform in ``[1, T_x - 1]``, ``f = sigmoid(b) = u / (1 + u)``,
+    so the time scales spread from 2 steps to the whole sequence. LSTM: the
+    forget gate gets ``b`` and the update (input) gate ``-b``. GRU: Keras' ``z``
+    multiplies the old state (``z = 1 - Gamma_u``), so it gets ``b``, and
+    ``Gamma_u`` starts near ``1 / (1 + u)``. Returns a new bias vector.
+    """
+    b = np.log(rng.uniform(1.0, max(T_x - 1, 2), size=n_a))
+    bias = np.array(bias, dtype=float)
+    if layer == "LSTM":  # Keras' blocks: i (update), f, c, o
+        bias[:n_a], bias[n_a:2 * n_a] = -b, b
+    elif layer == "GRU":  # Keras' blocks: z, r, h
+        bias[:n_a] = b
+    else:
+        raise ValueError(f"{layer} has no gates to initialize")
+    return bias
+
+
+def agreement_model(layer="SimpleRNN", n_a=None, embedding_dim=8, init="default", T_x=None, seed=0):
     """Embedding -> recurrent layer (last state only) -> Dense(1, sigmoid): P(the verb is "were").
 
-    The input length is left open (``None``), so one model reads sentences of any lag.
+    The input length is left open (``None``), so one model reads sentences of
+    any lag; ``T_x`` is needed for ``init="chrono"`` only (the longest time
+    scale of the gates).
     """
     import keras
 
-    return keras.Sequential([
+    model = keras.Sequential([
         keras.Input(shape=(None,), dtype="int32"),
         keras.layers.Embedding(len(AGREEMENT_VOCABULARY), embedding_dim),
-        getattr(keras.layers, layer)(n_a),
+        recurrent_layer(layer, n_a),
         keras.layers.Dense(1, activation="sigmoid"),
     ])
+    if init == "chrono":
+        recurrent = model.layers[1]
+        kernel, recurrent_kernel, bias = recurrent.get_weights()
+        bias = carry_biases(layer, bias, recurrent.units, T_x, np.random.default_rng(seed))
+        recurrent.set_weights([kernel, recurrent_kernel, bias])
+    elif init != "default":
+        raise ValueError(f"init must be 'default' or 'chrono', got {init!r}")
+    return model
 
 
 def baseline_accuracy(y):
@@ -58,32 +117,46 @@ def beats_baseline(accuracy, baseline):
     return accuracy > baseline + MARGIN
 
 
-def train_on_lag(lag, layer="SimpleRNN", seed=0, n_a=32, embedding_dim=8, n_train=4000, epochs=10,
-                 batch_size=64, learning_rate=1e-2, max_norm=1.0):
+def agreement_data(lag, seed, n_train):
+    """Training and test sentences for one run, from different seeds: no sentence is graded twice."""
+    return (agreement_task(n_train, lag, seed=10_000 * seed + 2 * lag),
+            agreement_task(N_TEST, lag, seed=10_000 * seed + 2 * lag + 1))
+
+
+def train_on_lag(lag, layer="SimpleRNN", seed=0, init="default", n_a=None, embedding_dim=8, n_train=4000,
+                 epochs=10, batch_size=64, learning_rate=1e-2, max_norm=1.0, stop_at=0.99, return_model=False):
     """Train a fresh model on sentences with ``lag`` words between noun and verb; test it on new ones.
 
     Adam with the gradients clipped to a global norm of ``max_norm``. Returns a
-    dict of plain numbers: the held-out accuracy, the baseline's, the training
-    loss and accuracy of the last epoch, and the seconds the training took.
+    dict of plain numbers: the held-out accuracy, the baseline's, the epochs
+    run, the training loss and accuracy of the last epoch, and the seconds the
+    training took (and the model, with ``return_model``).
     """
     import keras
 
     keras.utils.set_random_seed(seed)
-    # Training and test sentences come from different seeds: no sentence is graded twice.
-    X_train, y_train = agreement_task(n_train, lag, seed=10_000 * seed + 2 * lag)
-    X_test, y_test = agreement_task(N_TEST, lag, seed=10_000 * seed + 2 * lag + 1)
-    model = agreement_model(layer, n_a, embedding_dim)
+    (X_train, y_train), (X_test, y_test) = agreement_data(lag, seed, n_train)
+    model = agreement_model(layer, n_a, embedding_dim, init, T_x=lag + 2, seed=seed)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate, global_clipnorm=max_norm),
                   loss="binary_crossentropy", metrics=["accuracy"])
+
+    class StopWhenLearned(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.model.stop_training = logs["accuracy"] >= stop_at
+
     start = time.perf_counter()
-    history = model.fit(X_train, y_train, epochs=epochs, batch_size=batch_size, verbose=0)
+    history = model.fit(X_train, y_train, epochs=epochs, batch_size=batch_size, verbose=0,
+                        callbacks=[StopWhenLearned()])
     seconds = time.perf_counter() - start
     _, accuracy = model.evaluate(X_test, y_test, verbose=0, batch_size=500)
-    return {
-        "lag": int(lag), "layer": layer, "seed": int(seed), "test_accuracy": float(accuracy),
-        "baseline": baseline_accuracy(y_test), "train_loss": float(history.history["loss"][-1]),
-        "train_accuracy": float(history.history["accuracy"][-1]), "seconds": seconds,
+    run = {
+        "cell": layer, "init": init, "lag": int(lag), "seed": int(seed), "n_a": model.layers[1].units,
+        "params": model.layers[1].count_params(), "test_accuracy": float(accuracy),
+        "baseline": baseline_accuracy(y_test), "epochs": len(history.history["loss"]),
+        "train_loss": float(history.history["loss"][-1]),
+        "train_accuracy": float(history.history["accuracy"][-1]), "seconds": round(seconds, 1),
     }
+    return (run, model) if return_model else run
 
 
 def learned(run):
@@ -100,42 +173,98 @@ def first_failing_lag(runs):
     return min(failing) if failing else None
 
 
-def results_path(name):
-    return RESULTS_DIR / f"{name}.json"
+def select(runs, **where):
+    """The runs whose fields have the given values, e.g. ``select(runs, cell="GRU", init="chrono")``."""
+    return [run for run in runs if all(run[key] == value for key, value in where.items())]
 
 
-def load_results(name):
-    """The runs stored by ``python -m rnncourse.long_range --out NAME``, and the settings they used."""
-    path = results_path(name)
+def gradient_profile(layer, init, lag, seed, n_sentences=100, embedding_dim=8):
+    """How much the last state depends on each input, at initialization: one number per distance k.
+
+    ``g[k]`` is the root mean square, over ``n_sentences`` sentences of the given
+    lag, of the Frobenius norm of the Jacobian d a<T_x> / d x<T_x - k> (x is the
+    embedded word). Estimated with one backward pass: for ``v`` a standard normal
+    vector, the expected squared norm of ``v^T J`` is the squared Frobenius norm of
+    ``J``, and each sentence gets its own ``v``. The gradient that trains the
+    network to use the noun is carried back by exactly these Jacobians.
+    """
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    model = agreement_model(layer, embedding_dim=embedding_dim, init=init, T_x=lag + 2, seed=seed)
+    tokens, _ = agreement_task(n_sentences, lag, seed=seed)
+    x = tf.constant(model.layers[0](tokens))  # (m, T_x, e): the embedded sentences
+    v = tf.constant(np.random.default_rng(seed).standard_normal((n_sentences, model.layers[1].units)),
+                    dtype=x.dtype)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        a_last = model.layers[1](x)
+        projected = tf.reduce_sum(v * a_last)
+    gradient = tape.gradient(projected, x).numpy()  # (m, T_x, e)
+    per_step = np.sqrt(np.mean(np.sum(gradient ** 2, axis=2), axis=0))  # (T_x,), over sentences
+    return [float(f"{g:.4g}") for g in per_step[::-1]]  # index k = distance from the last step
+
+
+def _quiet_worker():
+    """A sweep worker: one thread for TensorFlow (the runs are small; the cores go to parallel runs)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+
+
+def _run(job):
+    return train_on_lag(**job)
+
+
+def sweep(short=False, parts=("runs", "gradients"), workers=None):
+    """Chapters 6-8: every configuration at every lag and seed, and the gradient profiles at initialization.
+
+    The runs go to ``workers`` processes (default: one per core), longest lags
+    first; each run is seeded on its own, so the order does not change a result.
+    """
+    from rnncourse.experiments import environment
+
+    started = time.perf_counter()
+    grid = SHORT if short else dict(lags=LAGS, seeds=SEEDS, n_train=SETTINGS["n_train"],
+                                    epochs=SETTINGS["epochs"], gradient_lag=GRADIENT_LAG, n_sentences=100)
+    settings = {**SETTINGS, "n_train": grid["n_train"], "epochs": grid["epochs"]}
+    results = {"command": "python -m rnncourse.experiments long_range" + (" --short" if short else ""),
+               "short": short, "environment": environment(), "settings": settings, "units": UNITS,
+               "inits": INITS, "n_test": N_TEST, "margin": MARGIN, "lags": list(grid["lags"]),
+               "seeds": list(grid["seeds"])}
+    if "runs" in parts:
+        jobs = [dict(lag=lag, layer=layer, seed=seed, init=init, **settings)
+                for lag in sorted(grid["lags"], reverse=True) for layer, init in configurations()
+                for seed in grid["seeds"]]
+        with ProcessPoolExecutor(workers or os.cpu_count(), initializer=_quiet_worker) as pool:
+            runs = []
+            for run in pool.map(_run, jobs):
+                runs.append(run)
+                print(f"{run['cell']:9s} {run['init']:7s} lag {run['lag']:3d} seed {run['seed']}: "
+                      f"{run['test_accuracy']:.3f} after {run['epochs']} epochs, {run['seconds']:.0f} s", flush=True)
+        results["runs"] = sorted(runs, key=lambda run: (run["cell"], run["init"], run["lag"], run["seed"]))
+    if "gradients" in parts:
+        results["gradients"] = {"lag": grid["gradient_lag"], "n_sentences": grid["n_sentences"], "profiles": [
+            {"cell": layer, "init": init, "seed": seed,
+             "norms": gradient_profile(layer, init, grid["gradient_lag"], seed, grid["n_sentences"])}
+            for layer, init in configurations() for seed in grid["seeds"]]}
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    return results
+
+
+def load_results(path=None):
+    """The stored sweep (``book/results/long_range.json``), with a clear message when it is missing."""
+    import json
+
+    from rnncourse.experiments import RESULTS
+
+    path = path or RESULTS / "long_range.json"
     if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist: run `python -m rnncourse.long_range --out {name}` first.")
+        raise FileNotFoundError(f"{path} does not exist: run `python -m rnncourse.experiments long_range` first.")
     return json.loads(path.read_text())
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--layer", default="SimpleRNN", help="a keras.layers class: SimpleRNN, GRU, LSTM")
-    parser.add_argument("--lags", type=int, nargs="+", default=[5, 10, 20, 30, 40, 50, 60, 80, 100, 150])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--out", required=True, help="name of the results file in book/results/")
-    args = parser.parse_args(argv)
-
-    runs = []
-    for lag in args.lags:
-        for seed in args.seeds:
-            run = train_on_lag(lag, args.layer, seed, **SETTINGS)
-            runs.append(run)
-            print(f"{args.layer} lag {lag:4d} seed {seed}: test accuracy {run['test_accuracy']:.3f} "
-                  f"(baseline {run['baseline']:.3f}), {run['seconds']:.0f} s", flush=True)
-    path = results_path(args.out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"layer": args.layer, "settings": SETTINGS, "n_test": N_TEST, "margin": MARGIN,
-                                "runs": runs}, indent=1) + "\n")
-    print(f"first lag where some run does not beat the baseline: {first_failing_lag(runs)}; results in {path}")
-
-
-if __name__ == "__main__":
-    main()
 
 
 def agreement_rnn_problem(n_a, lag, m, seed, scale=1.0):
