@@ -40,10 +40,10 @@ SETTINGS = dict(embedding_dim=8, n_train=4000, epochs=10, batch_size=64, learnin
 UNITS = {"SimpleRNN": 64, "GRU": 32, "LSTM": 28}
 # Gate-bias settings: Keras' defaults, and biases that start the gates carrying.
 INITS = {"SimpleRNN": ("default",), "GRU": ("default", "chrono"), "LSTM": ("default", "chrono")}
-LAGS = (10, 30, 60, 100, 200, 300)
+LAGS = (10, 30, 60, 100, 200, 300, 500)
 SEEDS = (0, 1, 2)
 GRADIENT_LAG = 300  # the gradient profiles are measured on sentences of this lag
-SHORT = dict(lags=(10,), seeds=(0,), n_train=256, epochs=1, gradient_lag=20, n_sentences=8)
+SHORT = dict(lags=(20,), seeds=(0,), n_train=256, epochs=1, gradient_lag=20, n_sentences=8)
 
 
 def configurations():
@@ -124,7 +124,8 @@ def agreement_data(lag, seed, n_train):
 
 
 def train_on_lag(lag, layer="SimpleRNN", seed=0, init="default", n_a=None, embedding_dim=8, n_train=4000,
-                 epochs=10, batch_size=64, learning_rate=1e-2, max_norm=1.0, stop_at=0.99, return_model=False):
+                 epochs=10, batch_size=64, learning_rate=1e-2, max_norm=1.0, stop_at=0.99, return_model=False,
+                 profile_sentences=0):
     """Train a fresh model on sentences with ``lag`` words between noun and verb; test it on new ones.
 
     Adam with the gradients clipped to a global norm of ``max_norm``. Returns a
@@ -156,6 +157,8 @@ def train_on_lag(lag, layer="SimpleRNN", seed=0, init="default", n_a=None, embed
         "train_loss": float(history.history["loss"][-1]),
         "train_accuracy": float(history.history["accuracy"][-1]), "seconds": round(seconds, 1),
     }
+    if profile_sentences:
+        run["gradient_after"] = gradient_norms(model, X_test[:profile_sentences], seed)
     return (run, model) if return_model else run
 
 
@@ -178,32 +181,82 @@ def select(runs, **where):
     return [run for run in runs if all(run[key] == value for key, value in where.items())]
 
 
-def gradient_profile(layer, init, lag, seed, n_sentences=100, embedding_dim=8):
-    """How much the last state depends on each input, at initialization: one number per distance k.
+def gradient_norms(model, tokens, seed=0):
+    """How much the last state of ``model``'s recurrent layer depends on each word: one number per distance k.
 
-    ``g[k]`` is the root mean square, over ``n_sentences`` sentences of the given
-    lag, of the Frobenius norm of the Jacobian d a<T_x> / d x<T_x - k> (x is the
+    ``g[k]`` is the root mean square, over the sentences ``tokens`` (m, T_x), of
+    the Frobenius norm of the Jacobian d a<T_x> / d x<T_x - k> (x is the
     embedded word). Estimated with one backward pass: for ``v`` a standard normal
     vector, the expected squared norm of ``v^T J`` is the squared Frobenius norm of
     ``J``, and each sentence gets its own ``v``. The gradient that trains the
     network to use the noun is carried back by exactly these Jacobians.
     """
-    import keras
     import tensorflow as tf
+
+    embedding, recurrent = model.layers[0], model.layers[1]
+    # A float64 twin of the layer: a gradient that fades like 0.5^k is below float32's range after ~150 steps.
+    twin = type(recurrent).from_config({**recurrent.get_config(), "dtype": "float64"})
+    twin.build((None, None, embedding.output_dim))
+    twin.set_weights(recurrent.get_weights())
+    x = tf.constant(np.asarray(embedding(tokens), dtype=np.float64))  # (m, T_x, e): the embedded sentences
+    v = tf.constant(np.random.default_rng(seed).standard_normal((len(tokens), recurrent.units)))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        projected = tf.reduce_sum(v * twin(x))
+    gradient = tape.gradient(projected, x).numpy()  # (m, T_x, e)
+    per_step = np.sqrt(np.mean(np.sum(gradient ** 2, axis=2), axis=0))  # (T_x,), over sentences
+    return [float(f"{g:.4g}") for g in per_step[::-1]]  # index k = distance from the last word
+
+
+def gradient_profile(layer, init, lag, seed, n_sentences=100, embedding_dim=8):
+    """``gradient_norms`` of a fresh model (its starting weights) on ``n_sentences`` sentences of ``lag`` words."""
+    import keras
 
     keras.utils.set_random_seed(seed)
     model = agreement_model(layer, embedding_dim=embedding_dim, init=init, T_x=lag + 2, seed=seed)
     tokens, _ = agreement_task(n_sentences, lag, seed=seed)
-    x = tf.constant(model.layers[0](tokens))  # (m, T_x, e): the embedded sentences
-    v = tf.constant(np.random.default_rng(seed).standard_normal((n_sentences, model.layers[1].units)),
-                    dtype=x.dtype)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        a_last = model.layers[1](x)
-        projected = tf.reduce_sum(v * a_last)
-    gradient = tape.gradient(projected, x).numpy()  # (m, T_x, e)
-    per_step = np.sqrt(np.mean(np.sum(gradient ** 2, axis=2), axis=0))  # (T_x,), over sentences
-    return [float(f"{g:.4g}") for g in per_step[::-1]]  # index k = distance from the last step
+    return gradient_norms(model, tokens, seed)
+
+
+def gate_trace(model, tokens):
+    """Gates and memory of a trained agreement model's recurrent layer at every step, in the course's notation.
+
+    The Keras weights are read back with ``CellType.course_parameters`` and the
+    sentences ``tokens`` (m, T_x) run through the course's NumPy cell, which
+    computes exactly what the Keras layer does (for the GRU, with
+    ``reset_after=False``). Returns ``(gates, memory)``: ``gates`` maps each gate
+    name (``Gamma_u``...) to an array (T_x, n_a, m), ``memory`` is the memory cell
+    c<t> (T_x, n_a, m) (for the GRU, c<t> = a<t>).
+    """
+    from rnncourse.cells import CELLS
+
+    embedding, recurrent = model.layers[0], model.layers[1]
+    cell = CELLS[type(recurrent).__name__]
+    parameters = cell.course_parameters(recurrent.get_weights())
+    x = embedding.get_weights()[0][tokens].transpose(2, 0, 1)  # (n_x, m, T_x): the embedded words
+    state = cell.initial_state(np.zeros((recurrent.units, x.shape[1])))
+    gates, memory = [], []
+    for t in range(x.shape[2]):
+        state, gates_t = cell.step_with_gates(x[:, :, t], state, parameters)
+        gates.append(gates_t)
+        memory.append(state[-1])
+    return {name: np.array([g[name] for g in gates]) for name in gates[0]}, np.array(memory)
+
+
+def separation(values, y):
+    """How well ``values`` (..., m) tell the two labels apart: |difference of the means| / pooled std."""
+    a, b = values[..., y == 0], values[..., y == 1]
+    return np.abs(a.mean(-1) - b.mean(-1)) / np.sqrt((a.var(-1) + b.var(-1)) / 2 + 1e-12)
+
+
+def carrier_unit(memory, y, noun_step=1):
+    """The unit that carries the noun's number best: the largest *smallest* separation over the steps
+    from the noun (``noun_step``, counted from 0) to the last one.
+
+    A unit that tells singular from plural only at the end, or only at the noun,
+    scores low: the rule picks the unit that holds the difference all the way.
+    """
+    return int(np.argmax(separation(memory[noun_step:], y).min(axis=0)))
 
 
 def _quiet_worker():
@@ -236,7 +289,9 @@ def sweep(short=False, parts=("runs", "gradients"), workers=None):
                "inits": INITS, "n_test": N_TEST, "margin": MARGIN, "lags": list(grid["lags"]),
                "seeds": list(grid["seeds"])}
     if "runs" in parts:
-        jobs = [dict(lag=lag, layer=layer, seed=seed, init=init, **settings)
+        # At the gradient lag every run also measures its gradients once trained.
+        jobs = [dict(lag=lag, layer=layer, seed=seed, init=init, **settings,
+                     profile_sentences=grid["n_sentences"] if lag == grid["gradient_lag"] else 0)
                 for lag in sorted(grid["lags"], reverse=True) for layer, init in configurations()
                 for seed in grid["seeds"]]
         with ProcessPoolExecutor(workers or os.cpu_count(), initializer=_quiet_worker) as pool:
