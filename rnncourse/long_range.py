@@ -181,6 +181,11 @@ def select(runs, **where):
     return [run for run in runs if all(run[key] == value for key, value in where.items())]
 
 
+def accuracies(runs):
+    """The held-out accuracies of ``runs`` as the pages print them, e.g. ``"1.00 0.51 1.00"``."""
+    return " ".join(f"{run['test_accuracy']:.2f}" for run in runs)
+
+
 def gradient_norms(model, tokens, seed=0):
     """How much the last state of ``model``'s recurrent layer depends on each word: one number per distance k.
 

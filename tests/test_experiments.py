@@ -135,3 +135,21 @@ def test_a_committed_comparison_is_a_full_run():
     for part in parts:
         assert not results[part]["short"], f"the committed {part} is a --short run"
         assert all(run["test_reviews"] == 25_000 for run in results[part]["models"].values())
+
+
+def test_long_range_short_mode_runs_every_cell_and_records_how(tmp_path):
+    from rnncourse import long_range
+
+    out = experiments.main(["long_range", "--short", "--out", str(tmp_path / "long_range.json")])
+    results = json.loads(out.read_text())
+    assert results["short"] and results["command"].endswith("--short")
+    assert {"commit", "date", "tensorflow", "cpu_count", "load_average_at_start"} <= set(results["environment"])
+    runs = results["runs"]
+    assert {(run["cell"], run["init"]) for run in runs} == set(long_range.configurations())
+    # About the same size: SimpleRNN(64), GRU(32) with the course's reset_after=False, LSTM(28) on 8 inputs.
+    assert {run["cell"]: run["params"] for run in runs} == {"SimpleRNN": 4_672, "GRU": 3_936, "LSTM": 4_144}
+    for run in runs:
+        assert run["epochs"] == 1 and 0 <= run["test_accuracy"] <= 1
+        assert len(run["gradient_after"]) == run["lag"] + 2 and all(map(math.isfinite, run["gradient_after"]))
+    for profile in results["gradients"]["profiles"]:
+        assert len(profile["norms"]) == results["gradients"]["lag"] + 2 and min(profile["norms"]) > 0
