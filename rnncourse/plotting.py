@@ -588,8 +588,17 @@ def _op(ax, center, symbol, gid="cell-op"):
 
 def _gate(ax, cx, kind, name):
     """A sigmoid gate (``kind="sigma"``) or a tanh block on the gates' row, with the gid ``gate-<name>``."""
-    text, fill = (r"$\sigma$", COLORS["gate"]) if kind == "sigma" else ("tanh", COLORS["tanh"])
-    return _box(ax, (cx, _GATES_Y), _GATE_W, _GATE_H, text, fill=fill, gid=f"gate-{name}")
+    edges = _box(ax, (cx, _GATES_Y), _GATE_W, _GATE_H, fill=COLORS["gate" if kind == "sigma" else "tanh"],
+                 gid=f"gate-{name}")
+    _tanh_or_sigma(ax, (cx, _GATES_Y), kind)
+    return edges
+
+
+def _tanh_or_sigma(ax, center, kind):
+    """The name of a block's function, small enough for "tanh" to fit in a gate-sized box."""
+    if kind == "sigma":
+        return _label(ax, center, r"$\sigma$", fontsize=FONTSIZE + 1)
+    return _label(ax, center, "tanh", fontsize=FONTSIZE - 2)
 
 
 def _over(arrow):
@@ -741,7 +750,8 @@ def draw_lstm_cell(ax=None):
     _arrow(ax, (x_c, update["top"]), (x_c, plus["bottom"]))
 
     # the output: tanh of the new memory, times Gamma_o, is a^<t>
-    squash = _box(ax, (x_out, _OPS_Y), _GATE_W, 0.5, "tanh", fill=COLORS["tanh"], gid="gate-tanh")
+    squash = _box(ax, (x_out, _OPS_Y), _GATE_W, 0.5, fill=COLORS["tanh"], gid="gate-tanh")
+    _tanh_or_sigma(ax, (x_out, _OPS_Y), "tanh")
     _arrow(ax, (x_out, _MEMORY_Y), (x_out, squash["top"]), color=COLORS["memory"])
     show = _op(ax, (x_out, _GATES_Y), r"$\times$")
     _arrow(ax, (x_out, squash["bottom"]), (x_out, show["top"]))
