@@ -4,13 +4,14 @@ Two kinds of pictures live here:
 
 * time-series plots (:func:`plot_series`), used by the forecasting notebooks;
 * diagrams of recurrent networks (:func:`draw_rnn_unrolled`,
-  :func:`draw_rnn_compact`), drawn with plain matplotlib so that the book needs
-  no image files and no extra dependency.
+  :func:`draw_rnn_compact` and the others below, down to the inside of a GRU
+  and an LSTM cell), drawn with plain matplotlib so that the book needs no
+  image files and no extra dependency.
 
 The diagrams are built from three small private primitives, ``_box``,
 ``_arrow`` and ``_label``, working in data coordinates on an Axes with equal
-aspect, so that later chapters can add GRU, LSTM, bidirectional or deep
-variants with the same look.  Every function returns the Axes it drew on and
+aspect (plus ``_op``, the circle of an elementwise operation, inside gated
+cells), so that every chapter's pictures have the same look.  Every function returns the Axes it drew on and
 never calls ``plt.show()``.
 """
 
@@ -680,7 +681,8 @@ def draw_gru_cell(full=True, ax=None):
     gamma_y = 3.15  # the row along which Gamma_u travels to the right
     _arrow(ax, (x_u, gate_u["top"]), (x_u, gamma_y), (x_carry, gamma_y), (x_carry, one_minus["bottom"]),
            gid="gamma-u")
-    _arrow(ax, (x_u, gate_u["top"]), (x_u, gamma_y), (x_cand - 0.5, gamma_y), (x_cand - 0.5, _OPS_Y), (update["left"], _OPS_Y),
+    _arrow(ax, (x_u, gate_u["top"]), (x_u, gamma_y), (x_cand - 0.5, gamma_y), (x_cand - 0.5, _OPS_Y),
+           (update["left"], _OPS_Y),
            gid="gamma-u")
     _label(ax, (x_u - 0.12, 2.93), r"$\Gamma_u$", ha="right", fontsize=FONTSIZE - 1)
     _arrow(ax, (x_carry, one_minus["top"]), (x_carry, carry["bottom"]))
@@ -804,8 +806,8 @@ def draw_sampling(T_y=4, tokens=None, ax=None):
         _label(ax, (cx - 0.1, (_IO_GAP + y_drawn) / 2), "draw", color="#555555", fontsize=FONTSIZE - 4, ha="right")
         _label(ax, (cx, y_drawn), _sup("y", t))
         if tokens is not None:
-            _label(ax, (cx, y_drawn + 0.45), tokens[t - 1] if tokens[t - 1].startswith("<") else f"“{tokens[t - 1]}”",
-                   fontsize=FONTSIZE - 1)
+            token = tokens[t - 1]
+            _label(ax, (cx, y_drawn + 0.45), token if token.startswith("<") else f"“{token}”", fontsize=FONTSIZE - 1)
         if t > 1:  # this step's input is the token drawn at the step before
             _label(ax, (cx, -_IO_GAP), _sup("x", t))
             _arrow(ax, (cx, -_IO_GAP + 0.22), (cx, edges["bottom"]), color=COLORS["ax"])

@@ -312,7 +312,8 @@ def test_the_memory_runs_along_the_top_from_left_to_right_through_a_product_then
     memory, y, on_line = memory_row(ax)
     outline = block(ax, "gru-cell" if draw is plotting.draw_gru_cell else "lstm-cell")
     # above every gate and every other operation, inside the cell's outline
-    assert all(y > block(ax, gid)["top"] for gid in {p.get_gid() for p in ax.patches} if (gid or "").startswith("gate-"))
+    blocks = {p.get_gid() for p in ax.patches if (p.get_gid() or "").startswith("gate-")}
+    assert blocks and all(y > block(ax, gid)["top"] for gid in blocks)
     assert all(oy <= y for _, oy, _ in operations(ax))
     assert outline["bottom"] < y < outline["top"]
     # one unbroken path, left to right, entering on the left of the cell and leaving on its right
@@ -402,7 +403,8 @@ def test_lstm_forget_gate_feeds_the_product_on_the_memory_and_the_output_reads_t
     squash = block(ax, "gate-tanh")
     assert squash["x"] > plus_x and squash["top"] < y
     (gamma_o,) = arrows(ax, "gamma-o")
-    assert gamma_o[0][0] == pytest.approx(gate_o["right"]) and gamma_o[-1][0] == pytest.approx(squash["x"] - plotting._OP_R)
+    assert gamma_o[0][0] == pytest.approx(gate_o["right"])
+    assert gamma_o[-1][0] == pytest.approx(squash["x"] - plotting._OP_R)
     (state_out,) = arrows(ax, "state-out")
     (a_t,) = [t for t in ax.texts if t.get_text() == sup("a", "t")]
     assert state_out[0][0] == squash["x"] and state_out[-1][1] == a_t.get_position()[1]
@@ -436,7 +438,7 @@ def test_sampling_feeds_each_drawn_token_back_as_the_next_input(T_y):
         # ... down to the left of x^<t+1>, below step t + 1, passing between the two cells
         assert end[1] == position[sup("x", t + 1)][1] and centres[t] - 0.5 < end[0] < centres[t]
         assert all(centres[t - 1] < x < centres[t] for x, _ in points)
-        assert ax.patches[[p.get_gid() for p in ax.patches].index("fed-back")].get_linestyle() != "-"
+    assert all(p.get_linestyle() != "-" for p in ax.patches if p.get_gid() == "fed-back")  # dashed, as in chapter 4
 
 
 def test_sampling_writes_the_drawn_tokens_and_stops_at_the_last():
