@@ -4,20 +4,22 @@ Two kinds of pictures live here:
 
 * time-series plots (:func:`plot_series`), used by the forecasting notebooks;
 * diagrams of recurrent networks (:func:`draw_rnn_unrolled`,
-  :func:`draw_rnn_compact`), drawn with plain matplotlib so that the book needs
-  no image files and no extra dependency.
+  :func:`draw_rnn_compact` and the others below, down to the inside of a GRU
+  and an LSTM cell), drawn with plain matplotlib so that the book needs no
+  image files and no extra dependency.
 
 The diagrams are built from three small private primitives, ``_box``,
 ``_arrow`` and ``_label``, working in data coordinates on an Axes with equal
-aspect, so that later chapters can add GRU, LSTM, bidirectional or deep
-variants with the same look.  Every function returns the Axes it drew on and
+aspect (plus ``_op``, the circle of an elementwise operation, inside gated
+cells), so that every chapter's pictures have the same look.  Every function returns the Axes it drew on and
 never calls ``plt.show()``.
 """
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
+from matplotlib import patheffects
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
 from matplotlib.path import Path
 from matplotlib.ticker import MaxNLocator
 
@@ -561,3 +563,259 @@ def draw_deep_rnn(L=3, T_x=4, ax=None):
 
 
 __all__.append("draw_deep_rnn")
+
+
+# ---------------------------------------------------------------------------
+# Inside a cell: the GRU (chapter 7) and the LSTM (chapter 8)
+# ---------------------------------------------------------------------------
+COLORS.setdefault("memory", "#8c564b")  # the memory cell c, along the top of a gated cell
+COLORS.setdefault("gate", "#ece3f6")  # fill of a sigmoid gate
+COLORS.setdefault("tanh", "#e2f0e2")  # fill of a tanh block
+_OP_R = 0.22  # radius of an elementwise operation (x, +, 1-)
+_GATE_W, _GATE_H = 0.9, 0.62  # size of a gate or tanh block
+_MEMORY_Y, _OPS_Y, _GATES_Y, _BUS_Y = 5.0, 3.7, 2.4, 1.0  # rows of a gated cell, top to bottom
+_CELL_Y, _CELL_HEIGHT = 2.825, 5.25  # the cell's outline, from y = 0.2 to 5.45
+COLORS.setdefault("inside", "#fbf8ee")  # fill of a gated cell's outline
+
+
+def _op(ax, center, symbol, gid="cell-op"):
+    """An elementwise operation: a small white circle holding ``symbol``; returns its edges like ``_box``."""
+    cx, cy = center
+    ax.add_patch(Circle(center, _OP_R, facecolor="white", edgecolor=COLORS["edge"], linewidth=1.5,
+                        zorder=3.5, gid=gid))
+    _label(ax, center, symbol, fontsize=FONTSIZE - 4 if "-" in symbol else FONTSIZE)
+    return {"left": cx - _OP_R, "right": cx + _OP_R, "bottom": cy - _OP_R, "top": cy + _OP_R}
+
+
+def _gate(ax, cx, kind, name):
+    """A sigmoid gate (``kind="sigma"``) or a tanh block on the gates' row, with the gid ``gate-<name>``."""
+    edges = _box(ax, (cx, _GATES_Y), _GATE_W, _GATE_H, fill=COLORS["gate" if kind == "sigma" else "tanh"],
+                 gid=f"gate-{name}")
+    _tanh_or_sigma(ax, (cx, _GATES_Y), kind)
+    return edges
+
+
+def _tanh_or_sigma(ax, center, kind):
+    """The name of a block's function, small enough for "tanh" to fit in a gate-sized box."""
+    if kind == "sigma":
+        return _label(ax, center, r"$\sigma$", fontsize=FONTSIZE + 1)
+    return _label(ax, center, "tanh", fontsize=FONTSIZE - 2)
+
+
+def _over(arrow):
+    """Draw ``arrow`` with a white rim, so that where it crosses another arrow it is seen to pass over it."""
+    arrow.set_path_effects([patheffects.Stroke(linewidth=6, foreground="white"), patheffects.Normal()])
+    arrow.set_zorder(3.2)
+    return arrow
+
+
+def _gated_inputs(ax, junction_x, feeds):
+    """The inputs of a gated cell, bottom left: ``a^<t-1>`` or ``c^<t-1>`` and ``x^<t>`` meet at a junction.
+
+    From there one arrow per entry of ``feeds`` (the x positions of the blocks on the gates' row) carries the
+    stacked column [a^<t-1>; x^<t>] up into that block.
+    """
+    _label(ax, (junction_x, -0.55), _sup("x", "t"))
+    _arrow(ax, (junction_x, -0.3), (junction_x, _BUS_Y), color=COLORS["ax"], gid="input-x")
+    ax.add_patch(Circle((junction_x, _BUS_Y), 0.06, color=COLORS["edge"], zorder=3.5))
+    for cx in feeds:
+        _arrow(ax, (junction_x, _BUS_Y), (cx, _BUS_Y), (cx, _GATES_Y - _GATE_H / 2), gid="stacked-input")
+
+
+def _memory_line(ax, stops, x_end, gid="memory"):
+    """The memory cell's path along the top: an arrow from each stop to the next, ending at ``x_end``.
+
+    ``stops`` are (x, edges) pairs, the first the start of the line (edges None), the others operations.
+    """
+    arrows = []
+    for (x0, e0), (x1, e1) in zip(stops, stops[1:] + [(x_end, None)]):
+        start = x0 if e0 is None else e0["right"]
+        end = x1 if e1 is None else e1["left"]
+        arrow = _arrow(ax, (start, _MEMORY_Y), (end, _MEMORY_Y), color=COLORS["memory"], gid=gid)
+        arrow.set_linewidth(2.6)
+        arrow.set_zorder(3.4)  # over the arrows that leave it
+        arrows.append(arrow)
+    return arrows
+
+
+def draw_gru_cell(full=True, ax=None):
+    """Draw one step of a GRU in the course's notation (chapter 7).
+
+    The memory ``c^<t-1>`` (which is also the state ``a^<t-1>``) runs along the top, is multiplied by
+    ``1 - Gamma_u`` and added to ``Gamma_u * c~^<t>``, and leaves as ``c^<t>``, from which ``y_hat^<t>`` is read.
+    Below, ``c^<t-1>`` and ``x^<t>`` feed the update gate ``Gamma_u`` and the candidate ``c~^<t>`` (a tanh);
+    with ``full=True`` they also feed the relevance gate ``Gamma_r``, which multiplies ``c^<t-1>`` before the
+    candidate reads it (the candidate then gets ``x^<t>`` on its own). Blocks have gids ``gate-u``,
+    ``gate-r``, ``gate-c``; the memory's arrows ``memory``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if full not in (True, False):
+        raise ValueError(f"full must be True or False, got {full!r}")
+    junction, branch = 1.1, 0.3
+    # x positions: update gate; relevance gate and its product (full GRU only); the carry product and
+    # its 1 - Gamma_u; the candidate, with above it the update product and the sum on the memory line.
+    x_u, x_r, x_reset = 2.2, 3.4, 4.5
+    x_carry, x_cand = (5.4, 6.5) if full else (3.9, 5.3)
+    x_right = x_cand + 1.3
+    ax = _new_axes(ax, width=7.4 if full else 5.8, height=5.6)
+    _box(ax, ((branch - 0.2 + x_right) / 2, _CELL_Y), x_right - branch + 0.2, _CELL_HEIGHT, fill=COLORS["inside"],
+         gid="gru-cell")
+
+    _label(ax, (-0.9, _MEMORY_Y), _sup("c", "t-1"))
+    carry = _op(ax, (x_carry, _MEMORY_Y), r"$\times$")
+    plus = _op(ax, (x_cand, _MEMORY_Y), "$+$")
+    _memory_line(ax, [(-0.45, None), (x_carry, carry), (x_cand, plus)], x_right + 0.5)
+    _label(ax, (x_right + 0.95, _MEMORY_Y), _sup("c", "t"))
+
+    # c^<t-1> is also the state the gates read: down the left edge to meet x^<t>
+    _arrow(ax, (branch, _MEMORY_Y), (branch, _BUS_Y), (junction, _BUS_Y), color=COLORS["aa"], gid="state-in")
+    _gated_inputs(ax, junction, [x_u, x_r] if full else [x_u, x_cand])
+
+    gate_u = _gate(ax, x_u, "sigma", "u")
+    cand = _gate(ax, x_cand, "tanh", "c")
+    one_minus = _op(ax, (x_carry, _OPS_Y), r"$1\!-$")
+    update = _op(ax, (x_cand, _OPS_Y), r"$\times$")
+    gamma_y = 3.15  # the row along which Gamma_u travels to the right
+    _arrow(ax, (x_u, gate_u["top"]), (x_u, gamma_y), (x_carry, gamma_y), (x_carry, one_minus["bottom"]),
+           gid="gamma-u")
+    _arrow(ax, (x_u, gate_u["top"]), (x_u, gamma_y), (x_cand - 0.5, gamma_y), (x_cand - 0.5, _OPS_Y),
+           (update["left"], _OPS_Y),
+           gid="gamma-u")
+    _label(ax, (x_u - 0.12, 2.93), r"$\Gamma_u$", ha="right", fontsize=FONTSIZE - 1)
+    _arrow(ax, (x_carry, one_minus["top"]), (x_carry, carry["bottom"]))
+    _arrow(ax, (x_cand, cand["top"]), (x_cand, update["bottom"]))
+    _label(ax, (x_cand + 0.12, 3.05), _sup(r"\tilde c", "t"), ha="left", fontsize=FONTSIZE - 1)
+    _arrow(ax, (x_cand, update["top"]), (x_cand, plus["bottom"]))
+
+    if full:
+        gate_r = _gate(ax, x_r, "sigma", "r")
+        reset = _op(ax, (x_reset, _GATES_Y), r"$\times$")
+        _arrow(ax, (gate_r["right"], _GATES_Y), (reset["left"], _GATES_Y), gid="gamma-r")
+        _label(ax, ((gate_r["right"] + reset["left"]) / 2, _GATES_Y + 0.25), r"$\Gamma_r$", fontsize=FONTSIZE - 1)
+        # c^<t-1>, before the carry product, down into the relevance product (over Gamma_u's row)
+        _over(_arrow(ax, (x_reset, _MEMORY_Y - 0.03), (x_reset, reset["top"]), color=COLORS["aa"], gid="state-in"))
+        _arrow(ax, (reset["right"], _GATES_Y), (cand["left"], _GATES_Y))
+        # the candidate reads x^<t> on its own
+        _arrow(ax, (junction, -0.3), (junction, 0.5), (x_cand, 0.5), (x_cand, cand["bottom"]),
+               color=COLORS["ax"], gid="input-x")
+
+    # the new memory is the new state: y_hat^<t> is read from it, above the cell
+    x_out = x_right - 0.3
+    _arrow(ax, (x_out, _MEMORY_Y), (x_out, 6.05), color=COLORS["ya"], gid="output-y")
+    _label(ax, (x_out, 6.35), _sup(r"\hat{y}", "t"))
+    return _finish(ax, (-1.5, x_right + 1.5), (-0.95, 6.65))
+
+
+__all__.append("draw_gru_cell")
+
+
+def draw_lstm_cell(ax=None):
+    """Draw one step of an LSTM in the course's notation, after the lecture's "LSTM in pictures" (chapter 8).
+
+    The memory cell ``c`` runs along the top, from ``c^<t-1>`` on the left to ``c^<t>`` on the right: multiplied
+    by the forget gate ``Gamma_f``, then added to ``Gamma_u * c~^<t>``. Below, ``a^<t-1>`` and ``x^<t>`` feed the
+    three gates and the candidate; ``tanh(c^<t>)`` times the output gate ``Gamma_o`` is the new state
+    ``a^<t>``, which leaves on the right and gives ``y_hat^<t>``. Blocks have gids ``gate-f``, ``gate-u``,
+    ``gate-c``, ``gate-o``; the memory's arrows ``memory``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    x_f, x_u, x_c, x_o, x_out = 2.2, 3.4, 4.6, 5.8, 7.0
+    junction, x_right = 1.1, 7.7
+    ax = _new_axes(ax, width=7.6, height=5.2)
+    _box(ax, ((0.1 + x_right) / 2, _CELL_Y), x_right - 0.1, _CELL_HEIGHT, fill=COLORS["inside"], gid="lstm-cell")
+
+    _label(ax, (-0.9, _MEMORY_Y), _sup("c", "t-1"))
+    forget = _op(ax, (x_f, _MEMORY_Y), r"$\times$")
+    plus = _op(ax, (x_c, _MEMORY_Y), "$+$")
+    _memory_line(ax, [(-0.45, None), (x_f, forget), (x_c, plus)], x_right + 0.6)
+    _label(ax, (x_right + 1.05, _MEMORY_Y), _sup("c", "t"))
+
+    _label(ax, (-0.9, _BUS_Y), _sup("a", "t-1"))
+    _arrow(ax, (-0.4, _BUS_Y), (junction, _BUS_Y), color=COLORS["aa"], gid="state-in")
+    _gated_inputs(ax, junction, [x_f, x_u, x_c, x_o])
+    gate_f, gate_u = _gate(ax, x_f, "sigma", "f"), _gate(ax, x_u, "sigma", "u")
+    cand, gate_o = _gate(ax, x_c, "tanh", "c"), _gate(ax, x_o, "sigma", "o")
+
+    _arrow(ax, (x_f, gate_f["top"]), (x_f, forget["bottom"]), gid="gamma-f")
+    _label(ax, (x_f - 0.12, 3.3), r"$\Gamma_f$", ha="right", fontsize=FONTSIZE - 1)
+    update = _op(ax, (x_c, _OPS_Y), r"$\times$")
+    _arrow(ax, (x_u, gate_u["top"]), (x_u, _OPS_Y), (update["left"], _OPS_Y), gid="gamma-u")
+    _label(ax, (x_u - 0.12, 3.3), r"$\Gamma_u$", ha="right", fontsize=FONTSIZE - 1)
+    _arrow(ax, (x_c, cand["top"]), (x_c, update["bottom"]))
+    _label(ax, (x_c + 0.12, 3.05), _sup(r"\tilde c", "t"), ha="left", fontsize=FONTSIZE - 1)
+    _arrow(ax, (x_c, update["top"]), (x_c, plus["bottom"]))
+
+    # the output: tanh of the new memory, times Gamma_o, is a^<t>
+    squash = _box(ax, (x_out, _OPS_Y), _GATE_W, 0.5, fill=COLORS["tanh"], gid="gate-tanh")
+    _tanh_or_sigma(ax, (x_out, _OPS_Y), "tanh")
+    _arrow(ax, (x_out, _MEMORY_Y), (x_out, squash["top"]), color=COLORS["memory"])
+    show = _op(ax, (x_out, _GATES_Y), r"$\times$")
+    _arrow(ax, (x_out, squash["bottom"]), (x_out, show["top"]))
+    _arrow(ax, (gate_o["right"], _GATES_Y), (show["left"], _GATES_Y), gid="gamma-o")
+    _label(ax, ((gate_o["right"] + show["left"]) / 2, _GATES_Y + 0.25), r"$\Gamma_o$", fontsize=FONTSIZE - 1)
+    _arrow(ax, (x_out, show["bottom"]), (x_out, _BUS_Y), (x_right + 0.6, _BUS_Y), color=COLORS["aa"],
+           gid="state-out")
+    _label(ax, (x_right + 1.05, _BUS_Y), _sup("a", "t"))
+    # y_hat^<t> is read from a^<t>, to the right of the cell and below the memory
+    x_y = x_right + 0.35
+    _arrow(ax, (x_y, _BUS_Y), (x_y, 2.75), color=COLORS["ya"], gid="output-y")
+    _label(ax, (x_y, 3.1), _sup(r"\hat{y}", "t"))
+    return _finish(ax, (-1.5, x_right + 1.6), (-0.95, 5.75))
+
+
+__all__.append("draw_lstm_cell")
+
+
+# ---------------------------------------------------------------------------
+# Sampling from a language model (chapter 5)
+# ---------------------------------------------------------------------------
+def draw_sampling(T_y=4, tokens=None, ax=None):
+    """Draw how a trained language model writes a sequence: each sampled token is the next input.
+
+    From ``a^<0>`` and ``x^<1> = 0``, step ``t`` outputs the distribution ``y_hat^<t>``; a token ``y^<t>`` is
+    drawn from it at random, and that token is fed back (dashed grey arrows, gid ``fed-back``) as the next
+    input ``x^<t+1>``. With ``tokens`` (e.g. ``["k", "a", "y", "<EOS>"]``) the drawn tokens are written above
+    their steps and ``T_y`` is their number; the last token is not fed back.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if tokens is not None:
+        tokens = [str(token) for token in tokens]
+        if not tokens:
+            raise ValueError("tokens must hold at least one token")
+        T_y = len(tokens)
+    if isinstance(T_y, bool) or not isinstance(T_y, int) or T_y < 1:
+        raise ValueError(f"T_y must be a positive integer, got {T_y!r}")
+    xs = [_STEP * t for t in range(1, T_y + 1)]
+    y_drawn = _IO_GAP + 1.25  # height of the drawn tokens y^<t>
+    ax = _new_axes(ax, width=1.2 + 1.55 * T_y, height=4.4)
+    _label(ax, (0, 0), _sup("a", 0), fontsize=FONTSIZE + 1)
+    cells = _chain(ax, xs, start=0.32)
+    _input(ax, xs[0], cells[0], rf"$x^{{\langle 1\rangle}} = \vec{{0}}$")
+    for t, (cx, edges) in enumerate(zip(xs, cells), start=1):
+        _output(ax, cx, edges, t)
+        _arrow(ax, (cx, _IO_GAP + 0.25), (cx, y_drawn - 0.25), gid="sample")
+        _label(ax, (cx - 0.1, (_IO_GAP + y_drawn) / 2), "draw", color="#555555", fontsize=FONTSIZE - 4, ha="right")
+        _label(ax, (cx, y_drawn), _sup("y", t))
+        if tokens is not None:
+            token = tokens[t - 1]
+            _label(ax, (cx, y_drawn + 0.45), token if token.startswith("<") else f"“{token}”", fontsize=FONTSIZE - 1)
+        if t > 1:  # this step's input is the token drawn at the step before
+            _label(ax, (cx, -_IO_GAP), _sup("x", t))
+            _arrow(ax, (cx, -_IO_GAP + 0.22), (cx, edges["bottom"]), color=COLORS["ax"])
+            back = _over(_arrow(ax, (xs[t - 2] + 0.3, y_drawn), (cx - 1.0, y_drawn), (cx - 1.0, -_IO_GAP),
+                                (cx - 0.32, -_IO_GAP), color=_FED_BACK, gid="fed-back"))
+            back.set_linestyle("--")
+    top = y_drawn + (0.75 if tokens is not None else 0.35)
+    return _finish(ax, (-0.5, xs[-1] + 0.8), (-_IO_GAP - 0.45, top))
+
+
+__all__.append("draw_sampling")
