@@ -17,6 +17,9 @@ def main(argv=None):
 
     commands.add_parser("list", help="list the assignments")
 
+    commands.add_parser("links", help="print each exercise notebook's launch links (nbgitpuller for a JupyterHub, "
+                                      "Binder, Colab), from exercise_launch in book/_config.yml")
+
     generate = commands.add_parser("generate", help="regenerate exercises/ from solutions/ (nbgrader generate_assignment)")
     generate.add_argument("assignments", nargs="*", help="assignment names (default: all)")
 
@@ -48,6 +51,17 @@ def main(argv=None):
     if args.command == "list":
         for item in assignments():
             print(f"{item.name}/{item.notebook}")
+    elif args.command == "links":
+        from autograder.launch import launch_links, settings
+
+        launch = settings()
+        for item in assignments():
+            notebook = f"exercises/{item.name}/{item.notebook}"
+            links = launch_links(launch, notebook)
+            print(notebook)
+            for label, url in links or [("(none)", "set repository_url and/or jupyterhub_url in exercise_launch, "
+                                                   "book/_config.yml")]:
+                print(f"  {label}: {url}")
     elif args.command == "generate":
         from autograder.generate import generate, remove_stale
 
