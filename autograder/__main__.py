@@ -52,16 +52,9 @@ def main(argv=None):
         for item in assignments():
             print(f"{item.name}/{item.notebook}")
     elif args.command == "links":
-        from autograder.launch import launch_links, settings
+        from autograder.launch import print_links
 
-        launch = settings()
-        for item in assignments():
-            notebook = f"exercises/{item.name}/{item.notebook}"
-            links = launch_links(launch, notebook)
-            print(notebook)
-            for label, url in links or [("(none)", "set repository_url and/or jupyterhub_url in exercise_launch, "
-                                                   "book/_config.yml")]:
-                print(f"  {label}: {url}")
+        print_links()
     elif args.command == "generate":
         from autograder.generate import generate, remove_stale
 

@@ -79,6 +79,19 @@ def launch_links(launch, notebook):
     return links
 
 
+def print_links(out=None):
+    """Each exercise notebook's launch links (``python -m autograder links``), e.g. for a course's web page."""
+    from autograder.course import assignments
+
+    launch = settings()
+    for item in assignments():
+        notebook = f"exercises/{item.name}/{item.notebook}"
+        print(notebook, file=out)
+        for label, url in launch_links(launch, notebook) or [
+                ("(none)", "set repository_url and/or jupyterhub_url in exercise_launch, book/_config.yml")]:
+            print(f"  {label}: {url}", file=out)
+
+
 FIRST_CELL = '''\
 # Run this cell first. This notebook needs NumPy, TensorFlow 2 with Keras 3, Matplotlib, and the course's
 # package `rnncourse` {version} (the data loaders, the plots and the checks the test cells run). Where
