@@ -49,10 +49,10 @@ WORK = ROOT / ".platforms"
 COLAB_PACKAGES = ["numpy", "tensorflow", "keras", "matplotlib", "ipykernel", "nbclient"]
 
 
-def step(what, function, *args):
+def step(what, function, *args, **kwargs):
     started = time.perf_counter()
     print(f"-- {what} ...", flush=True)
-    result = function(*args)
+    result = function(*args, **kwargs)
     print(f"   {what}: {time.perf_counter() - started:.0f} s", flush=True)
     return result
 
