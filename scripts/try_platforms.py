@@ -216,11 +216,15 @@ def dockerfile(_chapter):
     install = where(lambda line: "pip install" in line and "binder/requirements.txt" in line)
     copy_all = where(lambda line: line.startswith("COPY") and " src/ " in line)
     post_build = where(lambda line: line == "RUN ./binder/postBuild")
-    python = where(lambda line: "environment.py-3.11" in line)
+    # The Python 3.11 environment's lock file (its path escaped in the build file's name), and the kernel in the
+    # same environment as the notebook server (so nbgitpuller, installed with the requirements, loads).
+    python = where(lambda line: "environment-2epy-2d3-2e11" in line or "environment.py-3.11" in line)
+    one_environment = where(lambda line: line == "ENV KERNEL_PYTHON_PREFIX=${NB_PYTHON_PREFIX}")
     order = [copy_requirements, install, copy_all, post_build]
     print("\n".join(line for line in lines if line.startswith(("COPY", "RUN", "ENV KERNEL")) and "build_script" not in line))
-    ok = None not in order and order == sorted(order) and python is not None
-    print(f"dockerfile: {'OK' if ok else 'FAILED'} (Python 3.11 environment: {python is not None}; "
+    ok = None not in order and order == sorted(order) and python is not None and one_environment is not None
+    print(f"dockerfile: {'OK' if ok else 'FAILED'} (Python 3.11 environment: {python is not None}, the kernel's "
+          f"environment is the server's: {one_environment is not None}; "
           f"requirements copied alone, installed, repository copied, postBuild: lines {order})")
     return 0 if ok else 1
 
