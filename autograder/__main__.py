@@ -17,6 +17,9 @@ def main(argv=None):
 
     commands.add_parser("list", help="list the assignments")
 
+    commands.add_parser("links", help="print each exercise notebook's launch links (nbgitpuller for a JupyterHub, "
+                                      "Binder, Colab), from exercise_launch in book/_config.yml")
+
     generate = commands.add_parser("generate", help="regenerate exercises/ from solutions/ (nbgrader generate_assignment)")
     generate.add_argument("assignments", nargs="*", help="assignment names (default: all)")
 
@@ -48,6 +51,10 @@ def main(argv=None):
     if args.command == "list":
         for item in assignments():
             print(f"{item.name}/{item.notebook}")
+    elif args.command == "links":
+        from autograder.launch import print_links
+
+        print_links()
     elif args.command == "generate":
         from autograder.generate import generate, remove_stale
 

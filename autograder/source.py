@@ -19,6 +19,10 @@ what they are in their options:
       ---
       # What the tests check, in a sentence or two (becomes the test cell's comment).
 
+The generator puts one more cell before the first code cell: ``get_course``
+(autograder/launch.py), which says what the notebook needs and installs the
+course where it is missing.
+
 From that declaration come the test cell's code, its nbgrader metadata, the
 "(N points)" comment and the notebook's points table (where a markdown cell
 says ``<!-- points table -->``), and, when grading, the cell that collects the
@@ -31,8 +35,11 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from autograder import launch
+
 POINTS_TABLE = "<!-- points table -->"
 KINDS = ("given", "answer", "question")
+FIRST_CELL_ID = "get_course"
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
@@ -101,6 +108,9 @@ def load(assignment):
             cells.append(_nbgrader_cell(question.test_source(), question.id, grade=True, points=question.points))
         else:
             cells.append(_nbgrader_cell(cell.source, str(cell.metadata[kind]), solution=kind == "answer"))
+    # The notebook's first code cell gets the course where it is missing (Colab, a downloaded notebook).
+    first_code = next(index for index, cell in enumerate(cells) if cell.cell_type == "code")
+    cells.insert(first_code, _nbgrader_cell(launch.first_cell(), FIRST_CELL_ID))
     _check_unique_ids(cells, path)
     table = points_table(questions)
     for cell in cells:

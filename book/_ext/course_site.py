@@ -22,11 +22,12 @@ from each chapter page into its exercise notebook.
 
 from importlib.metadata import distribution
 from pathlib import Path
-from urllib.parse import quote, urlencode
 
 from collections import Counter
 
 from docutils import nodes
+
+from autograder.launch import DEFAULTS as LAUNCH_DEFAULTS, launch_links, release_tag
 from pybtex.plugin import register_plugin
 from pybtex.richtext import Text
 from pybtex.style.formatting.alpha import Style as AlphaStyle
@@ -41,13 +42,6 @@ from sphinx.util.fileutil import copy_asset
 # extensions it loads on demand (\boldsymbol...), and its web fonts.
 MATHJAX_FILES = ["tex-chtml.js", "input/tex/extensions", "output/chtml/fonts/woff-v2"]
 
-LAUNCH_DEFAULTS = {
-    "repository_url": "",   # https://github.com/OWNER/REPO: Binder and Colab buttons
-    "branch": "main",
-    "jupyterhub_url": "",   # https://hub.example.edu: JupyterHub button
-    "binderhub_url": "https://mybinder.org",
-    "colab": True,          # Colab opens notebooks of public GitHub repositories
-}
 
 
 class AuthorYearLabels(BaseLabelStyle):
@@ -126,31 +120,6 @@ def use_local_mathjax(app, config):
     config.mathjax_path = "mathjax/tex-chtml.js"
 
 
-def launch_links(settings, notebook):
-    """(label, url) of each launch button the settings allow; notebook is the
-    path from the repository root, e.g. exercises/ch01_notation/notation.ipynb."""
-    repository = settings["repository_url"].rstrip("/")
-    branch = settings["branch"]
-    links = []
-    hub = settings["jupyterhub_url"].rstrip("/")
-    if hub and repository:
-        # nbgitpuller clones (or updates) the repository into the user's home.
-        folder = repository.rsplit("/", 1)[-1]
-        query = urlencode({"repo": repository, "branch": branch,
-                           "urlpath": f"lab/tree/{folder}/{notebook}"})
-        links.append(("JupyterHub", f"{hub}/hub/user-redirect/git-pull?{query}"))
-    elif hub:
-        # No repository to pull: the hub's users have the course folder already.
-        links.append(("JupyterHub", f"{hub}/hub/user-redirect/lab/tree/{quote(notebook)}"))
-    github = repository.removeprefix("https://github.com/") if repository.startswith("https://github.com/") else ""
-    if github and settings["binderhub_url"]:
-        binder = settings["binderhub_url"].rstrip("/")
-        links.append(("Binder", f"{binder}/v2/gh/{github}/{quote(branch)}?labpath={quote(notebook)}"))
-    if github and settings["colab"]:
-        links.append(("Colab", f"https://colab.research.google.com/github/{github}/blob/{quote(branch)}/{quote(notebook)}"))
-    return links
-
-
 class ExerciseNotebook(SphinxDirective):
     """``{exercise-notebook} ch01_notation/notation.ipynb``, with an optional
     body (what data the notebook needs and how to get it)."""
@@ -171,9 +140,28 @@ class ExerciseNotebook(SphinxDirective):
             "", "", reftarget=f"/../{notebook}", refdoc=self.env.docname, refexplicit=True)
         download += nodes.literal(text=notebook)
         line += download
-        line += nodes.Text(" (download, then open it in Jupyter; see Assignments for the set-up).")
+        line += nodes.Text(" (download it, then open it in Jupyter).")
         box += line
-        links = launch_links({**LAUNCH_DEFAULTS, **self.config.exercise_launch}, notebook)
+        launch = {**LAUNCH_DEFAULTS, **self.config.exercise_launch}
+        # How the downloaded notebook gets the course package and the data (autograder/launch.py).
+        repository = launch["repository_url"].rstrip("/")
+        needs = nodes.paragraph()
+        needs += nodes.Text("It needs NumPy, TensorFlow, Keras, Matplotlib and the course package ")
+        needs += nodes.literal(text="rnncourse")
+        if repository:
+            needs += nodes.Text(": where that is missing, its first cell installs it with pip from ")
+            needs += nodes.reference(text=repository, refuri=repository)
+            needs += nodes.Text(f" (tag {release_tag()}). ")
+        else:
+            needs += nodes.Text(": clone the course repository and run ")
+            needs += nodes.literal(text="make lab")
+            needs += nodes.Text(" in it, which installs them all. ")
+        needs += nodes.Text("The loaders download the data sets the first time; offline, put the files in a "
+                            "folder and name it in ")
+        needs += nodes.literal(text="RNNCOURSE_DATA")
+        needs += nodes.Text(" (the Assignments page says more).")
+        box += needs
+        links = launch_links(launch, notebook)
         if links:
             buttons = nodes.paragraph(classes=["launch-buttons"])
             buttons += nodes.Text("Open it on ")
