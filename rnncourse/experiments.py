@@ -762,6 +762,7 @@ def comparison_summary(results, part, target=0.88):
         text += (f" The second layer costs {two['median_seconds_per_epoch'] / one['median_seconds_per_epoch']:.1f} "
                  f"times the seconds per epoch and moves the test accuracy from {one['test_accuracy']:.1%} to "
                  f"{two['test_accuracy']:.1%}.")
+        text += "".join(padding_sentence(run.get("padding_check"), f" ({LABELS[name]})") for name, run in runs.items())
     return text
 
 
@@ -771,14 +772,25 @@ def _span(fractions):
     return low if low == high else f"{low} to {high}"
 
 
-def padding_sentence(check):
-    """What the padding check of a length-batched model measured, as a sentence ('' when it did not run)."""
+def padding_sentence(check, who=""):
+    """What the padding check of a length-batched model measured, as a sentence ('' when it did not run).
+
+    Whether batching by length was faster, slower or about as fast is read from the seconds, never assumed.
+    """
     if not check:
         return ""
     (full, batched), accuracy = (check["seconds"][way] for way in ("full_width", "length_batches")), check["accuracy"]
-    return (f" Scoring the {check['reviews']:,} validation reviews padded to the full width took {full:.0f} s, in "
-            f"batches of similar lengths {batched:.0f} s ({full / batched:.1f} times faster), for an accuracy of "
-            f"{accuracy['full_width']:.2%} and {accuracy['length_batches']:.2%}.")
+    ratio = full / batched
+    if ratio >= 1.1:
+        speed = f"{ratio:.1f} times faster"
+    elif ratio <= 1 / 1.1:
+        speed = f"{1 / ratio:.1f} times slower"
+    else:
+        speed = "about as long"
+    same = ("the same accuracy both ways" if accuracy["full_width"] == accuracy["length_batches"] else
+            f"accuracies of {accuracy['full_width']:.2%} and {accuracy['length_batches']:.2%}")
+    return (f" Scoring the {check['reviews']:,} validation reviews{who} padded to the full width took {full:.1f} s, in "
+            f"batches of similar lengths {batched:.1f} s ({speed}), with {same}.")
 
 
 EXPERIMENTS = {"gated": gated, "sunspots": sunspots, "comparison": comparison}
