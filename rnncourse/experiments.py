@@ -1,14 +1,15 @@
 """Training runs too long for a book page, run by a command that stores what it measured.
 
-    python -m rnncourse.experiments gated            # chapters 7-8: IMDB with GRU and LSTM, sunspots with LSTM
+    python -m rnncourse.experiments gated            # chapter 8: the sunspots with a stacked LSTM
     python -m rnncourse.experiments gated --short    # the same code on a sliver of the data (tests, CI)
-    python -m rnncourse.experiments sunspots         # chapters 9-10: bidirectional and stacked LSTM forecasters
+    python -m rnncourse.experiments sunspots         # chapter 10's LSTM forecasters, chapter 4's SimpleRNN one
     python -m rnncourse.experiments comparison       # chapters 9-10: the parts syllabus, subword and best
     python -m rnncourse.experiments comparison --only subword50   # one part (here 1 vs 2 layers over 50 epochs)
     python -m rnncourse.experiments long_range       # chapters 6-8: how far back each cell remembers
 
 The comparison's parts (``--only PART``, each recorded with its own environment and seconds): ``syllabus`` (the
-word models of chapter 9, 10 epochs), ``subword`` (1 and 2 bidirectional LSTM layers of chapter 10, 10 epochs),
+word models of chapter 9, 10 epochs; chapters 7-8 read its bidirectional GRU and LSTM), ``pooling`` (the slides'
+average-pooling model, 10 epochs), ``subword`` (1 and 2 bidirectional LSTM layers of chapter 10, 10 epochs),
 ``subword50`` (the same over 50 epochs, only when asked for) and ``best`` (the course's best recurrent classifier,
 early stopping). ``--epochs N`` replaces the parts' epochs.
 
@@ -88,13 +89,6 @@ def word_indices(fit_texts, *texts, vocab_size=VOCAB_SIZE, max_length=MAX_LENGTH
             shift = max_length - (x != 0).sum(axis=1, keepdims=True)
             indices[i] = x[np.arange(len(x))[:, None], (np.arange(max_length)[None, :] - shift) % max_length]
     return indices
-
-
-def imdb_data(n_train=None):
-    """Word indices of the reviews, vocabulary from the training reviews (chapter 1's TextVectorization path)."""
-    (train_texts, train_labels), (test_texts, test_labels) = imdb_texts(n_train)
-    x_train, x_test = word_indices(train_texts, train_texts, test_texts)
-    return (x_train, train_labels), (x_test, test_labels)
 
 
 class EpochTimer:
@@ -177,12 +171,6 @@ def fit_and_record(build, train, validation, epochs, batch_size=128, callbacks=(
                    "batches": "reviews of similar length, cut to their longest" if by_length else "fixed width",
                    "history": {key: [float(v) for v in values] for key, values in history.history.items()},
                    "seconds_per_epoch": [round(s, 2) for s in timer.seconds]}
-
-
-def run_imdb(cell, data, epochs, batch_size=128):
-    """Chapters 7-8 as the lecture does it: the test reviews serve as validation data."""
-    train, test = data
-    return fit_and_record(lambda: imdb_model(cell), train, test, epochs, batch_size)[1]
 
 
 def sunspots_model():
@@ -271,8 +259,64 @@ def run_sunspots_variant(n_layers, recipe, epochs):
             "validation_mae": validation_mae(model, series, SUNSPOTS_SPLIT_TIME, WINDOW_SIZE)}
 
 
-def sunspots(short=False, parts=("variants",)):
-    """Chapters 9-10: the syllabus' bidirectional and stacked LSTM forecasters of the sunspots, one table."""
+def sunspots_simple_rnn_model():
+    """Chapter 4's forecaster: the raw window -> SimpleRNN(40, sequences) -> SimpleRNN(40) -> Dense(1) -> x 100.
+
+    The page of chapter 4 writes the same model out for its readers and checks, when it is built, that it computes
+    what this one computes, so the stored run below is the run of that page's model.
+    """
+    import keras
+
+    return keras.Sequential([
+        keras.Input((WINDOW_SIZE,)),
+        keras.layers.Lambda(lambda x: keras.ops.expand_dims(x, axis=-1)),
+        keras.layers.SimpleRNN(40, return_sequences=True),
+        keras.layers.SimpleRNN(40),
+        keras.layers.Dense(1),
+        keras.layers.Lambda(lambda x: x * 100.0),
+    ], name="sunspots_rnn")
+
+
+# Chapter 4's recipe: batches of 256, SGD with momentum 0.9 at 5e-6 for 400 epochs, then 100 at a tenth of it.
+SIMPLE_RNN_RECIPE = {"batch_size": 256, "shuffle_buffer": 1000, "seed": 51, "learning_rate": 5e-6,
+                     "epochs": 500, "annealed_from_epoch": 400}
+
+
+def run_simple_rnn_sunspots(short=False):
+    """Chapter 4's SimpleRNN forecaster trained by chapter 4's recipe, stored so that chapters 8 and 10 can cite it."""
+    import keras
+
+    from rnncourse.data import SUNSPOTS_SPLIT_TIME, load_sunspots
+    from rnncourse.forecast import validation_mae
+    from rnncourse.windows import split_series, windowed_dataset
+
+    recipe = dict(SIMPLE_RNN_RECIPE, epochs=1 if short else SIMPLE_RNN_RECIPE["epochs"])
+    time_index, series = load_sunspots()
+    (_, x_train), _ = split_series(time_index, series, SUNSPOTS_SPLIT_TIME)
+    train_set = windowed_dataset(x_train, WINDOW_SIZE, recipe["batch_size"], recipe["shuffle_buffer"],
+                                 seed=recipe["seed"])
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(recipe["seed"])
+    model = sunspots_simple_rnn_model()
+    model.compile(loss=keras.losses.Huber(), optimizer=keras.optimizers.SGD(momentum=0.9), metrics=["mae"])
+
+    def rate(epoch):
+        return recipe["learning_rate"] / (10 if epoch >= recipe["annealed_from_epoch"] else 1)
+
+    timer = EpochTimer()
+    history = model.fit(train_set, epochs=recipe["epochs"], verbose=0,
+                        callbacks=[keras.callbacks.LearningRateScheduler(rate), timer])
+    return {"model": "SimpleRNN(40) x 2 on the raw window, Dense(1), x 100 (chapter 4)", "recipe": recipe,
+            "optimizer": "SGD, momentum 0.9, Huber loss", "params": int(model.count_params()),
+            "epochs": recipe["epochs"], "window_size": WINDOW_SIZE,
+            "history": {key: [float(v) for v in values] for key, values in history.history.items()},
+            "seconds_per_epoch": [round(s, 2) for s in timer.seconds],
+            "validation_mae": validation_mae(model, series, SUNSPOTS_SPLIT_TIME, WINDOW_SIZE)}
+
+
+def sunspots(short=False, parts=("variants", "simple_rnn")):
+    """Chapters 8-10: the syllabus' bidirectional and stacked LSTM forecasters of the sunspots, one table, and
+    chapter 4's SimpleRNN forecaster (part ``simple_rnn``), which chapters 8 and 10 set beside them."""
     from rnncourse.data import SUNSPOTS_SPLIT_TIME, load_sunspots
     from rnncourse.forecast import naive_mae
 
@@ -282,46 +326,54 @@ def sunspots(short=False, parts=("variants",)):
                "short": short, "environment": environment(), "window_size": WINDOW_SIZE,
                "naive_mae": naive_mae(load_sunspots()[1], SUNSPOTS_SPLIT_TIME)}
     runs = [(1, "syllabus"), (2, "syllabus"), (3, "syllabus"), (1, "course"), (2, "course")]
-    results["variants"] = [run_sunspots_variant(n_layers, recipe, epochs) for n_layers, recipe in runs]
+    if "variants" in parts:
+        results["variants"] = [run_sunspots_variant(n_layers, recipe, epochs) for n_layers, recipe in runs]
+    if "simple_rnn" in parts:
+        part_started = time.perf_counter()
+        results["simple_rnn"] = {"command": results["command"] + " --only simple_rnn", "short": short,
+                                 "environment": environment(), **run_simple_rnn_sunspots(short)}
+        results["simple_rnn"]["seconds"] = round(time.perf_counter() - part_started, 1)
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     return results
 
 
-def commit():
-    """The course's git commit, with ``+changes`` when the work tree differs from it ("unknown" outside git)."""
+def code_commit():
+    """The commit of the course the command ran from, with "+changes" when the working tree differed from it."""
     import subprocess
 
-    def git(*args):
-        return subprocess.run(["git", *args], cwd=RESULTS.parent.parent, capture_output=True, text=True,
-                              timeout=30).stdout.strip()
-
+    root = Path(__file__).resolve().parent.parent
     try:
-        head = git("rev-parse", "HEAD")
-        return (head + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")) or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                                check=True).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                                 capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return commit + ("+changes" if changed else "")
 
 
 def environment():
-    """Where and with what a run was made: versions, machine, load, date and commit (stored with every result)."""
+    """What a stored result records of how it was made: versions, machine, load, date and the course's commit."""
     import keras
     import tensorflow as tf
 
-    return {"commit": commit(), "python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__,
+    return {"commit": code_commit(), "python": platform.python_version(), "tensorflow": tf.__version__,
+            "keras": keras.__version__,
             "numpy": np.__version__, "machine": platform.machine(), "processor": platform.processor() or "unknown",
             "cpu_count": os.cpu_count(), "system": platform.system(),
             "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 
-def gated(short=False, parts=("imdb", "sunspots")):
-    """Chapters 7-8: IMDB with Bidirectional GRU and LSTM; sunspots with a stacked LSTM."""
+def gated(short=False, parts=("sunspots",)):
+    """Chapter 8: the sunspots with a stacked LSTM.
+
+    The IMDB runs of chapters 7-8 are the comparison's (``comparison --only syllabus``): one protocol, in which the
+    test reviews are never used for a choice, and one stored run per model.
+    """
     started = time.perf_counter()
     results = {"command": "python -m rnncourse.experiments gated" + (" --short" if short else ""),
                "short": short, "environment": environment()}
-    if "imdb" in parts:
-        data = imdb_data(n_train=256 if short else None)
-        results["imdb"] = {cell: run_imdb(cell, data, epochs=1 if short else 3) for cell in ("GRU", "LSTM")}
     if "sunspots" in parts:
         results["sunspots"] = run_sunspots(epochs=1 if short else SUNSPOT_EPOCHS)
     results["total_seconds"] = round(time.perf_counter() - started, 1)
@@ -441,6 +493,22 @@ def best_model():
     return keras.Model(words, layers.Dense(1, activation="sigmoid")(pooled), name="best_bigru")
 
 
+def pooling_model():
+    """Embedding(10,000, 16) -> GlobalAveragePooling1D -> Dense(24, relu) -> Dense(1, sigmoid): the slides' model.
+
+    The mean of the embedded words, padding included (nothing is masked), so word order plays no part at all.
+    """
+    import keras
+
+    return keras.Sequential([
+        keras.Input(shape=(MAX_LENGTH,)),
+        keras.layers.Embedding(VOCAB_SIZE, EMBEDDING_DIM),
+        keras.layers.GlobalAveragePooling1D(),
+        keras.layers.Dense(24, activation="relu"),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ], name="pooling")
+
+
 def lstm_model():
     """Embedding(10,000, 16) -> LSTM(32), left to right only -> Dense(6, relu) -> Dense(1, sigmoid)."""
     import keras
@@ -454,6 +522,8 @@ def formula_params(name):
 
     if name == "lstm":
         return VOCAB_SIZE * EMBEDDING_DIM + LSTM.count_params(EMBEDDING_DIM, N_UNITS) + N_UNITS * 6 + 6 + 6 + 1
+    if name == "pooling":  # the pooling has no weight: Dense(24) reads the 16 averaged features
+        return VOCAB_SIZE * EMBEDDING_DIM + EMBEDDING_DIM * 24 + 24 + 24 + 1
     assert name == "best"
     return (BEST_VOCAB_SIZE * BEST_EMBEDDING_DIM
             + GRU.count_bidirectional(BEST_EMBEDDING_DIM, BEST_UNITS, GRU.keras_bias_vectors)
@@ -469,6 +539,8 @@ COMPARISON_MODELS = {
                "Embedding(10,000, 16) -> Bidirectional(LSTM(32)) -> Dense(6) -> Dense(1)"),
     "bigru": (lambda: imdb_model("GRU"), (VOCAB_SIZE, MAX_LENGTH),
               "Embedding(10,000, 16) -> Bidirectional(GRU(32)) -> Dense(6) -> Dense(1)"),
+    "pooling": (pooling_model, (VOCAB_SIZE, MAX_LENGTH),
+                "Embedding(10,000, 16) -> GlobalAveragePooling1D -> Dense(24) -> Dense(1) (the slides' model)"),
     "conv_average": (conv_average_model, (VOCAB_SIZE, MAX_LENGTH),
                      "Embedding(10,000, 16) -> Conv1D(128, 5) -> GlobalAveragePooling1D -> Dense(6) -> Dense(1)"),
     "conv_max_1000": (conv_max_small_vocab_model, (SMALL_VOCAB_SIZE, MAX_LENGTH),
@@ -484,17 +556,19 @@ COMPARISON_MODELS = {
 }
 # Short names for the tables of the pages.
 LABELS = {"flatten": "Flatten", "lstm": "LSTM(32), one direction", "bilstm": "Bidirectional(LSTM(32))",
-          "bigru": "Bidirectional(GRU(32))", "conv_average": "Conv1D(128, 5), average pooling",
+          "bigru": "Bidirectional(GRU(32))",
+          "pooling": "GlobalAveragePooling1D, Dense(24)", "conv_average": "Conv1D(128, 5), average pooling",
           "conv_max_1000": "Conv1D(128, 5), max pooling, 1,000 words", "subword_1_layer": "1 layer: BiLSTM(64)",
           "subword_2_layers": "2 layers: BiLSTM(64), BiLSTM(32)", "best": "course's best: BiGRU(64), 1,000 words"}
 # Models that mask their padding and take reviews of any length learn from batches of similar lengths.
 BY_LENGTH = ("subword_1_layer", "subword_2_layers", "best")
 # "lstm" is not in the syllabus: chapter 9 sets one direction beside two.
 COMPARISON_PARTS = {"syllabus": ("flatten", "lstm", "bilstm", "bigru", "conv_average", "conv_max_1000"),
+                    "pooling": ("pooling",),
                     "subword": ("subword_1_layer", "subword_2_layers"),
                     "subword50": ("subword_1_layer", "subword_2_layers"),
                     "best": ("best",)}
-COMPARISON_DEFAULT_PARTS = ("syllabus", "subword", "best")
+COMPARISON_DEFAULT_PARTS = ("syllabus", "pooling", "subword", "best")
 VOCABULARIES = {
     VOCAB_SIZE: "the 9,998 most frequent words of the training reviews, padding and out-of-vocabulary",
     SMALL_VOCAB_SIZE: "the 998 most frequent words of the training reviews, padding and out-of-vocabulary",
@@ -689,6 +763,7 @@ def comparison_summary(results, part, target=0.88):
         text += (f" The second layer costs {two['median_seconds_per_epoch'] / one['median_seconds_per_epoch']:.1f} "
                  f"times the seconds per epoch and moves the test accuracy from {one['test_accuracy']:.1%} to "
                  f"{two['test_accuracy']:.1%}.")
+        text += "".join(padding_sentence(run.get("padding_check"), f" ({LABELS[name]})") for name, run in runs.items())
     return text
 
 
@@ -698,14 +773,25 @@ def _span(fractions):
     return low if low == high else f"{low} to {high}"
 
 
-def padding_sentence(check):
-    """What the padding check of a length-batched model measured, as a sentence ('' when it did not run)."""
+def padding_sentence(check, who=""):
+    """What the padding check of a length-batched model measured, as a sentence ('' when it did not run).
+
+    Whether batching by length was faster, slower or about as fast is read from the seconds, never assumed.
+    """
     if not check:
         return ""
     (full, batched), accuracy = (check["seconds"][way] for way in ("full_width", "length_batches")), check["accuracy"]
-    return (f" Scoring the {check['reviews']:,} validation reviews padded to the full width took {full:.0f} s, in "
-            f"batches of similar lengths {batched:.0f} s ({full / batched:.1f} times faster), for an accuracy of "
-            f"{accuracy['full_width']:.2%} and {accuracy['length_batches']:.2%}.")
+    ratio = full / batched
+    if ratio >= 1.1:
+        speed = f"{ratio:.1f} times faster"
+    elif ratio <= 1 / 1.1:
+        speed = f"{1 / ratio:.1f} times slower"
+    else:
+        speed = "about as long"
+    same = ("the same accuracy both ways" if accuracy["full_width"] == accuracy["length_batches"] else
+            f"accuracies of {accuracy['full_width']:.2%} and {accuracy['length_batches']:.2%}")
+    return (f" Scoring the {check['reviews']:,} validation reviews{who} padded to the full width took {full:.1f} s, in "
+            f"batches of similar lengths {batched:.1f} s ({speed}), with {same}.")
 
 
 def long_range(short=False, parts=("runs", "gradients")):
@@ -716,7 +802,7 @@ def long_range(short=False, parts=("runs", "gradients")):
 
 
 EXPERIMENTS = {"gated": gated, "sunspots": sunspots, "comparison": comparison, "long_range": long_range}
-PARTS = {"gated": ("imdb", "sunspots"), "sunspots": ("variants",), "comparison": tuple(COMPARISON_PARTS),
+PARTS = {"gated": ("sunspots",), "sunspots": ("variants", "simple_rnn"), "comparison": tuple(COMPARISON_PARTS),
          "long_range": ("runs", "gradients")}
 
 

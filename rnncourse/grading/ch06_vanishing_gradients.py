@@ -56,15 +56,15 @@ def _tanh_prime(a):
 
 JACOBIAN_MISTAKES = [
     Mistake("it is the transpose of da<t>/da<t-1>: row i holds the derivatives of unit i of a_next, "
-            "so J = diag(1 - a_next^2) @ W_aa, not its transpose.",
+            "so D = diag(1 - a_next^2) @ W_aa, not its transpose.",
             lambda c: np.transpose(_tanh_prime(c[0]) * c[3]["W_aa"], (0, 2, 1))),
-    Mistake("tanh' multiplies the columns (W_aa @ diag(1 - a^2)): it scales the rows, J = diag(1 - a_next^2) @ W_aa.",
+    Mistake("tanh' multiplies the columns (W_aa @ diag(1 - a^2)): it scales the rows, D = diag(1 - a_next^2) @ W_aa.",
             lambda c: c[3]["W_aa"] * np.transpose(_tanh_prime(c[0]), (0, 2, 1))),
     Mistake("tanh' is taken at a_prev (1 - a_prev^2): the derivative belongs to the step's own output, 1 - a_next^2.",
             lambda c: _tanh_prime(c[1]) * c[3]["W_aa"]),
-    Mistake("the factor W_aa is missing: J = diag(1 - a_next^2) @ W_aa, not just the diagonal.",
+    Mistake("the factor W_aa is missing: D = diag(1 - a_next^2) @ W_aa, not just the diagonal.",
             lambda c: _tanh_prime(c[0]) * np.eye(c[0].shape[0])),
-    Mistake("the tanh' factor is missing: J = diag(1 - a_next^2) @ W_aa, not W_aa alone.",
+    Mistake("the tanh' factor is missing: D = diag(1 - a_next^2) @ W_aa, not W_aa alone.",
             lambda c: np.broadcast_to(c[3]["W_aa"], (c[0].shape[1], *c[3]["W_aa"].shape))),
     Mistake("tanh' is 1 - a_next^2, not 1 - a_next.",
             lambda c: (1 - c[0].T)[:, :, None] * c[3]["W_aa"]),
@@ -76,9 +76,9 @@ def judge_state_jacobian(data, n_x, n_a, m, seed):
     if data.shape == (n_a, n_a) and m > 1:
         raise AssertionError(f"state_jacobian returned one ({n_a}, {n_a}) matrix: it should return one per example, "
                              f"shape (m, n_a, n_a) = ({m}, {n_a}, {n_a}).")
-    assert_shape("J", data, (m, n_a, n_a))
-    diagnose("J", data, _tape_jacobian(cache), cache, JACOBIAN_MISTAKES, ATOL,
-             "J[i] = diag(1 - a_next[:, i]^2) @ W_aa for example i (compared with tape.batch_jacobian).")
+    assert_shape("D", data, (m, n_a, n_a))
+    diagnose("D", data, _tape_jacobian(cache), cache, JACOBIAN_MISTAKES, ATOL,
+             "D[i] = diag(1 - a_next[:, i]^2) @ W_aa for example i (compared with tape.batch_jacobian).")
 
 
 state_jacobian = Check("state_jacobian against tape.batch_jacobian", collect_state_jacobian, judge_state_jacobian)
@@ -133,7 +133,7 @@ def _wrong_state_gradients(step):
 
 
 STATE_GRADIENT_MISTAKES = [
-    Mistake("each step back multiplies by J, not by its transpose: da<t-1> = J^T da<t> = W_aa.T @ (da * (1 - a^2)).",
+    Mistake("each step back multiplies by D, not by its transpose: da<t-1> = D^T da<t> = W_aa.T @ (da * (1 - a^2)).",
             _wrong_state_gradients(lambda da, a, a_prev, W: W @ (da * (1 - a ** 2)))),
     Mistake("tanh' is taken at a_prev: going back from step t uses 1 - a<t>^2, the derivative at that step's output.",
             _wrong_state_gradients(lambda da, a, a_prev, W: W.T @ (da * (1 - a_prev ** 2)))),
@@ -153,7 +153,7 @@ def judge_state_gradients(data, n_x, n_a, m, T_x, seed):
                  hint="The gradient of the last state is da_last itself: store it in da[:, :, T_x - 1].")
     expected = _tape_state_gradients(x, a0, parameters, da_last)
     diagnose("da", data, expected, (caches, da_last), STATE_GRADIENT_MISTAKES, ATOL,
-             "Going back one step: da<t-1> = J<t>^T da<t> (compared with tf.GradientTape).")
+             "Going back one step: da<t-1> = D<t>^T da<t> (compared with tf.GradientTape).")
 
 
 state_gradients = Check("state_gradients against tf.GradientTape", collect_state_gradients, judge_state_gradients)
