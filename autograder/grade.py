@@ -28,12 +28,14 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook
+from sqlalchemy.exc import SAWarning
 
 from autograder import own_work, sandbox, sanitize, source
 from autograder.course import is_test_cell, nbgrader_metadata, run_nbgrader, write_config
@@ -412,7 +414,9 @@ class Grader:
     def _record(self, row):
         """The row's scores in nbgrader's gradebook, for nbgrader's own tools (export, formgrader, feedback)."""
         notebook_name = Path(self.assignment.notebook).stem
-        with self.gradebook() as gradebook:
+        with warnings.catch_warnings(), self.gradebook() as gradebook:
+            # nbgrader's queries make SQLAlchemy warn (SAWarning) several times per student: not the instructor's news.
+            warnings.simplefilter("ignore", SAWarning)
             gradebook.update_or_create_student(row.student)
             gradebook.update_or_create_submission(self.assignment.name, row.student)
             submitted = gradebook.find_submission_notebook(notebook_name, self.assignment.name, row.student)

@@ -20,6 +20,8 @@ given code built with Keras and that the answer uses under a name of its own.
 """
 
 import ast
+import re
+from functools import lru_cache
 
 from autograder.course import is_test_cell, nbgrader_metadata
 from rnncourse import references
@@ -35,24 +37,51 @@ DYNAMIC = {"__import__", "importlib", "eval", "exec", "compile", "globals", "var
            "__builtins__", "builtins", "setattr"}
 
 
+# IPython magics that only time, capture or plot: read through (a cell magic's body is code that runs).
+TRANSPARENT_MAGICS = {"time", "timeit", "capture", "matplotlib", "prun"}
+
+
+@lru_cache(maxsize=512)  # a notebook's cells are read once per question otherwise
 def _parse(text):
     """The cell's code as Python reads it after IPython's transformations (magics, ``!``); None if none can.
 
-    A cell that cannot be compiled defines nothing when it runs, so it answers nothing either.
+    The magics of TRANSPARENT_MAGICS are read through; any other stays a
+    ``get_ipython()`` call, which ``_dynamic`` reports. A cell that cannot be
+    compiled defines nothing when it runs, so it answers nothing either.
     """
     from IPython.core.inputtransformer2 import TransformerManager
 
+    first, _, body = text.partition("\n")
+    if first.startswith("%%") and first[2:].split(" ", 1)[0].strip() in TRANSPARENT_MAGICS:
+        return _parse(body)
     try:
-        return ast.parse(TransformerManager().transform_cell(str(text)))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return _WithoutTransparentMagics().visit(ast.parse(TransformerManager().transform_cell(text)))
+    except Exception:  # noqa: BLE001 (SyntaxError, RecursionError...: such a cell does not run either)
         return None
-    # (a cell magic's body is a string for IPython; its get_ipython() call is flagged in _dynamic)
+
+
+class _WithoutTransparentMagics(ast.NodeTransformer):
+    """``get_ipython().run_line_magic('time', 'CODE')`` becomes CODE; ``%matplotlib inline`` becomes nothing."""
+
+    def visit_Expr(self, node):
+        call = node.value
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                and call.func.attr == "run_line_magic" and isinstance(call.func.value, ast.Call)
+                and isinstance(call.func.value.func, ast.Name) and call.func.value.func.id == "get_ipython"
+                and len(call.args) == 2 and all(isinstance(arg, ast.Constant) for arg in call.args)
+                and call.args[0].value in TRANSPARENT_MAGICS):
+            return self.generic_visit(node)
+        if call.args[0].value == "matplotlib":
+            return ast.Pass()
+        code = _parse(re.sub(r"^(\s*-[A-Za-z]+(\s*\d+)?)*", "", str(call.args[1].value)).strip())  # %timeit -n 3
+        return code.body if code is not None else node
 
 
 def _is_not_numpy(module):
     return any(module == name or module.startswith(name + ".") for name in references.NOT_NUMPY)
 
 
+@lru_cache(maxsize=4096)  # trees are cached by their text: read each once
 def _import_bindings(tree):
     """{name: module} bound by the imports of a cell from the NOT_NUMPY modules."""
     bound = {}
@@ -67,10 +96,21 @@ def _import_bindings(tree):
     return bound
 
 
+def _module_level(tree):
+    """The statements a cell runs itself: its top level, and inside if, for, while, with and try blocks."""
+    queue = list(tree.body)
+    while queue:
+        node = queue.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            queue += [child for child in ast.iter_child_nodes(node) if isinstance(child, (ast.stmt, ast.excepthandler))]
+
+
+@lru_cache(maxsize=4096)  # trees are cached by their text: read each once
 def _defined(tree):
-    """Names a cell defines at its top level (functions, classes, assignments, imports)."""
+    """Names a cell defines as it runs (functions, classes, assignments, imports)."""
     names = set()
-    for node in tree.body:
+    for node in _module_level(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
@@ -81,14 +121,17 @@ def _defined(tree):
     return names
 
 
+@lru_cache(maxsize=4096)  # trees are cached by their text: read each once
 def _functions(tree):
-    return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return {node.name for node in _module_level(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
 
 
+@lru_cache(maxsize=4096)  # trees are cached by their text: read each once
 def _used(tree):
     return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
 
 
+@lru_cache(maxsize=4096)
 def findings(tree, bound):
     """What of TensorFlow, Keras, the course's Keras-backed helpers or checks (or reflection) a cell uses."""
     found = set()
@@ -125,6 +168,8 @@ class Rules:
                                                        [arg for q in self.questions for arg in q.args])
         self.collect_names = {_collect_name(q) for q in self.questions} - {None}
         self.numpy = numpy_questions(source.notebook, self.questions)
+        self.given = given_code(source.notebook)
+        self.question_ids = {question.id for question in self.questions}
 
     def sandbox_modules(self):
         """{module name: source text} of the course modules as the graded notebook sees them."""
@@ -135,7 +180,7 @@ class Rules:
         reasons = {}
         for question in self.questions:
             if question.id in self.numpy:
-                used = uses(notebook, question)
+                used = uses(notebook, question, self.given, self.question_ids)
                 if used:
                     reasons[question.id] = (
                         f"a NumPy exercise, answered with {', '.join(sorted(used))[:200]} (TensorFlow, Keras, the "
@@ -146,18 +191,34 @@ class Rules:
 
 def numpy_questions(notebook, questions):
     """Ids of the NumPy exercises: the solution's answer cells they depend on use nothing of NOT_NUMPY."""
-    return {question.id for question in questions if not uses(notebook, question)}
+    ids = {question.id for question in questions}
+    return {question.id for question in questions if not uses(notebook, question, question_ids=ids)}
 
 
-def uses(notebook, question):
-    """What the answer cells a question depends on use that a NumPy answer may not."""
-    code = [cell for cell in notebook.cells if cell.cell_type == "code" and not is_test_cell(cell)]
-    trees = {id(cell): _parse(cell.source) for cell in code}
+def given_code(notebook):
+    """The sources of a notebook's locked code cells (given code): restored before grading, so never a student's."""
+    return frozenset(str(cell.source) for cell in notebook.cells if cell.cell_type == "code"
+                     and nbgrader_metadata(cell).get("locked") and not nbgrader_metadata(cell).get("solution"))
+
+
+def uses(notebook, question, given=None, question_ids=None):
+    """What the student's code a question depends on uses that a NumPy answer may not.
+
+    The student's code is every code cell but the given code (``given``: its
+    sources, by default the notebook's locked cells) and the test cells the
+    grader replaces (``question_ids``): answer cells, and any cell the student
+    added, whatever metadata it claims.
+    """
+    given = given_code(notebook) if given is None else given
+    question_ids = {question.id} if question_ids is None else question_ids
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"
+            and not (is_test_cell(cell) and nbgrader_metadata(cell).get("grade_id") in question_ids)]
+    trees = {id(cell): _parse(str(cell.source)) for cell in code}
     bound = {}
     for tree in trees.values():
         if tree is not None:
             bound.update(_import_bindings(tree))
-    answers = [cell for cell in code if nbgrader_metadata(cell).get("solution")]
+    answers = [cell for cell in code if str(cell.source) not in given]
     wanted = {name for arg in question.args for name in _arg_names(arg)}
     chosen, queue = [], [cell for cell in answers if trees[id(cell)] is not None
                          and _defined(trees[id(cell)]) & wanted]
@@ -171,18 +232,21 @@ def uses(notebook, question):
                   and _functions(trees[id(other)]) & used and not any(other is c for c in chosen)]
     found = set()
     for cell in chosen:
-        found |= findings(trees[id(cell)], bound)
+        found |= findings(trees[id(cell)], frozenset(bound))
     for cell in answers:  # code that defines names unseen (exec, %run, globals()...) may redefine this answer
         if trees[id(cell)] is not None:
             found |= _dynamic(trees[id(cell)])
     return found
 
 
+@lru_cache(maxsize=4096)  # trees are cached by their text: read each once
 def _dynamic(tree):
     """The ways of defining or changing names that this reading cannot follow, used in a cell."""
     found = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id in DYNAMIC}
     found |= {f".{node.attr}" for node in ast.walk(tree) if isinstance(node, ast.Attribute)
               and node.attr in {"__dict__", "__globals__", "__builtins__", "modules", "__code__"}}
+    found |= {f"from {node.module} import *" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+              and any(alias.name == "*" for alias in node.names)}
     return found
 
 

@@ -18,8 +18,8 @@ A second rule concerns the NumPy exercises (those whose solution uses neither
 TensorFlow nor Keras): an answer that uses TensorFlow, Keras, the course's
 Keras-backed helpers (``keras_bridge``, ``given``) or its checks scores 0 for
 that question. The grader decides it by reading the answer's code, outside the
-student's process (``autograder/own_work.py``); ``warn`` says so in the
-student's own test cell before they hand the notebook in.
+student's process (``autograder/own_work.py``); ``warn_if_not_own`` says so in
+the test cell of each NumPy exercise, before the student hands the notebook in.
 """
 
 import ast
@@ -163,6 +163,7 @@ def _names_outside_lambdas(node):
     return names.union(*(_names_outside_lambdas(child) for child in ast.iter_child_nodes(node)))
 
 
+@lru_cache(maxsize=None)
 def stubbed_source(module, names):
     """The source of ``module`` with the body of each function of ``names`` replaced by a raise.
 
