@@ -297,3 +297,29 @@ def test_the_grades_csv_neutralizes_every_field_a_student_influences(tmp_path):
 def test_console_lines_are_one_line_without_escape_codes():
     assert sanitize.one_line("alice: 3/12 (AssertionError: x\n\x1b[2J\x1b]0;owned\x07)") == \
         "alice: 3/12 (AssertionError: x [2J ]0;owned )"
+
+
+def test_recording_a_row_in_the_gradebook_prints_no_library_warning(tmp_path, monkeypatch):
+    """nbgrader's gradebook calls make SQLAlchemy warn (SAWarning) for every new student: the console stays clean."""
+    import os
+    import sys
+    import warnings
+    from pathlib import Path
+
+    from nbgrader.api import Gradebook
+
+    from autograder.grade import Grader
+
+    monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))  # alembic
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+        gradebook.add_assignment(CH02.name)
+        gradebook.add_notebook("rnn_model", CH02.name)
+        gradebook.add_grade_cell("test_rnn_cell_forward", "rnn_model", CH02.name, max_score=3, cell_type="code")
+    grader = Grader.__new__(Grader)  # only what _record needs: no nbgrader run
+    grader.workdir, grader.assignment = tmp_path, CH02
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        grader._record(Row("zoe", "graded", {"test_rnn_cell_forward": 3.0}))
+    assert not [warning for warning in caught if "SAWarning" in warning.category.__name__]
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+        assert gradebook.find_submission(CH02.name, "zoe").score == 3.0
