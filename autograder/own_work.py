@@ -9,11 +9,12 @@ Two parts:
   halves and the notebook's given code use is kept.
 - NumPy exercises: a question is one when the solution's answer cells it
   depends on use neither TensorFlow, Keras, the course's Keras-backed helpers
-  nor its checks. ``Rules.borrowed`` reads a submission's answer cells for such a
-  question (its code, not its run: nothing in the student's process decides)
-  and names what they use of those, or the reflection (``__import__``,
-  ``eval``, dunder attributes, ``sys.modules``...) that would hide such a use
-  from this reading. Such a question scores 0, with that reason.
+  nor its checks. ``Rules.borrowed`` reads the student's code for such a
+  question (its answer cells, any cell the student added, and the notebook's
+  functions they call; its code, not its run: nothing in the student's process
+  decides) and names what it uses of those, or the reflection (``__import__``,
+  ``eval``, IPython magics, dunder attributes, ``sys.modules``...) that would
+  hide such a use from this reading. Such a question scores 0, with that reason.
 
 What this reading cannot see: a call through an object that the notebook's
 given code built with Keras and that the answer uses under a name of its own.
@@ -32,11 +33,9 @@ ALWAYS = {"tf", "keras", "tensorflow"}
 REFLECTION = {"__import__", "importlib", "eval", "exec", "compile", "globals", "vars", "locals", "get_ipython",
               "__builtins__", "builtins", "breakpoint", "setattr", "delattr"}
 PLAIN_DUNDERS = {"__init__", "__name__"}
-# Of those, the ones that can define or replace a notebook's names unseen (IPython's magics become get_ipython()).
-DYNAMIC = {"__import__", "importlib", "eval", "exec", "compile", "globals", "vars", "locals", "get_ipython",
-           "__builtins__", "builtins", "setattr"}
-
-
+# Used in any of the student's cells, these could define or replace an answer unseen (IPython's magics
+# become get_ipython() calls): every NumPy exercise then counts as answered with them.
+DYNAMIC = REFLECTION
 # IPython magics that only time, capture or plot: read through (a cell magic's body is code that runs).
 TRANSPARENT_MAGICS = {"time", "timeit", "capture", "matplotlib", "prun"}
 
