@@ -20,6 +20,7 @@ the grading of the others, and the submitted files are only read.
 
 import csv
 import json
+import logging
 import os
 import re
 import shutil
@@ -354,6 +355,8 @@ class Grader:
         self.release = self.workdir / "release"
         self.source = source.load(assignment)
         self.questions = self.source.questions
+        # The judges run Keras here: its notices (tf.function retracing...) are not the instructor's news.
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
         self.rules = own_work.Rules(assignment, self.source)
         self.modules = tuple(sorted(self.rules.sandbox_modules().items()))
         built = self.workdir / "source" / assignment.name / assignment.notebook
