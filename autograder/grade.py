@@ -20,6 +20,7 @@ the grading of the others, and the submitted files are only read.
 
 import csv
 import json
+import logging
 import os
 import re
 import shutil
@@ -28,17 +29,20 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook
+from sqlalchemy.exc import SAWarning
 
-from autograder import sandbox, source
+from autograder import own_work, sandbox, sanitize, source
 from autograder.course import is_test_cell, nbgrader_metadata, run_nbgrader, write_config
 from autograder.judge import judge, parse_answers
 from autograder.sandbox import Limits, read_output
+from autograder.sanitize import csv_cell
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")
 NOTEBOOK_TIMEOUT = 900  # seconds a whole submission may take, by default
@@ -75,6 +79,7 @@ class Job:
     limits: Limits
     sandboxed: bool = True
     cpus: tuple = ()  # cores to run on (local jobs), or all
+    modules: tuple = ()  # (module name, source): course modules as the sandbox shows them (autograder/own_work.py)
 
 
 @dataclass
@@ -205,6 +210,27 @@ def _visible_read_only():
     return folders, env
 
 
+def _course_overlays(modules, folder):
+    """The course files the sandbox shows in place of this worker's own, and the folders of compiled copies it hides.
+
+    The course's implementations of the exercises are not in these files
+    (``autograder/own_work.py``), and ``__pycache__`` would still hold them compiled.
+    """
+    from rnncourse.references import module_path
+
+    folder.mkdir()
+    overlays, masks = [], set()
+    for name, text in modules:
+        path = module_path(name)
+        copy = folder / f"{name}.py"
+        copy.write_text(text)
+        copy.chmod(0o644)
+        overlays.append((copy, path))
+        if (path.parent / "__pycache__").is_dir():
+            masks.add(path.parent / "__pycache__")
+    return overlays, sorted(masks)
+
+
 def execute(job, workspace=None):
     """Execute one submission in a sandbox of its own and collect what it wrote; runs on any worker.
 
@@ -226,8 +252,9 @@ def execute(job, workspace=None):
         env["RNNCOURSE_ANSWERS"] = str(inside / ANSWERS)
         argv = [sys.executable, "-m", "autograder.runner", str(inside / "notebook.ipynb"),
                 str(inside / "executed.ipynb"), f"--cell-timeout={job.cell_timeout}"]
+        overlays, masks = _course_overlays(job.modules, base / "course")
         result = sandbox.run(argv, private, job.limits, sandboxed=job.sandboxed, extra_binds=binds, env=env,
-                             cpus=job.cpus or None, log=base / "log.txt")
+                             cpus=job.cpus or None, log=base / "log.txt", overlays=overlays, masks=masks)
         outcome.hits = list(result.hits)
         answers = read_output(private / ANSWERS, job.limits.output)
         outcome.answers = answers.decode("utf-8", "replace") if answers is not None else None
@@ -238,7 +265,7 @@ def execute(job, workspace=None):
             runner = json.loads(status) if status else {}
             outcome.runner = {key: str(runner.get(key, ""))[:500] for key in ("status", "detail")} \
                 if isinstance(runner, dict) else {}
-        except ValueError:
+        except (ValueError, RecursionError):
             outcome.runner = {}
         log = (base / "log.txt").read_bytes()[-4000:] if (base / "log.txt").exists() else b""
         outcome.log = log.decode("utf-8", "replace")
@@ -261,7 +288,19 @@ RUNNER_FAILURES = {
 
 
 def verdicts(questions, outcome, limits):
-    """(status, {grade id: points}, reasons) for an outcome, decided in this process."""
+    """(status, {grade id: points}, reasons) for an outcome, decided in this process.
+
+    Everything in an outcome came out of a sandbox: whatever fails while reading
+    or judging it costs this submission its points, with the reason, never the run.
+    """
+    try:
+        return _verdicts(questions, outcome, limits)
+    except Exception as error:  # noqa: BLE001 (hostile data may break anything; RecursionError included)
+        return "failed", {question.id: 0.0 for question in questions}, [
+            f"not graded: what the notebook recorded could not be read ({type(error).__name__})"]
+
+
+def _verdicts(questions, outcome, limits):
     zero = {question.id: 0.0 for question in questions}
     if outcome.error:
         return "failed", zero, [f"not graded: {outcome.error}"]
@@ -316,6 +355,10 @@ class Grader:
         self.release = self.workdir / "release"
         self.source = source.load(assignment)
         self.questions = self.source.questions
+        # The judges run Keras here: its notices (tf.function retracing...) are not the instructor's news.
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
+        self.rules = own_work.Rules(assignment, self.source)
+        self.modules = tuple(sorted(self.rules.sandbox_modules().items()))
         built = self.workdir / "source" / assignment.name / assignment.notebook
         built.parent.mkdir(parents=True)
         nbformat.write(self.source.notebook, built)
@@ -340,25 +383,43 @@ class Grader:
             return self._zero(notebook)
         restored = restore_locked_cells(notebook, self.released)
         job = Job(submission.student, nbformat.writes(grading_notebook(notebook, self.questions)),
-                  self.cell_timeout, self.limits, self.sandboxed)
+                  self.cell_timeout, self.limits, self.sandboxed, modules=self.modules)
         return job, notebook, restored
 
     def finish(self, outcome, notebook, restored):
         """Judge an outcome and record it: the row, the gradebook, the autograded notebook."""
         status, scores, reasons = verdicts(self.questions, outcome, self.limits)
+        if status == "graded":
+            scores, reasons = self._own_work(notebook, scores, reasons)
         row = Row(outcome.student, status, scores, seconds=outcome.seconds)
         if restored:
             row.reasons.append(f"locked cells changed or deleted, graded with the originals: {', '.join(restored)}")
         row.reasons += reasons
         with self._lock:
             self._record(row)
-            self._write_autograded(row, notebook, outcome.executed, reasons)
+            try:
+                self._write_autograded(row, notebook, outcome.executed, reasons)
+            except Exception:  # noqa: BLE001 (outputs from the sandbox that cannot be shown: show none)
+                self._write_autograded(row, notebook, None, reasons)
         return row
+
+    def _own_work(self, notebook, scores, reasons):
+        """A NumPy exercise answered with TensorFlow, Keras or the course's checks scores 0 (autograder/own_work.py)."""
+        try:
+            borrowed = self.rules.borrowed(notebook)
+        except Exception as error:  # noqa: BLE001 (a submission's code that the reading cannot handle)
+            borrowed = {question_id: f"its answer could not be read ({type(error).__name__})"
+                        for question_id in self.rules.numpy}
+        borrowed = {question_id: why for question_id, why in borrowed.items() if scores.get(question_id)}
+        scores = {**scores, **{question_id: 0.0 for question_id in borrowed}}  # (already lost: its own reason stays)
+        return scores, reasons + [f"{question_id}: {why}" for question_id, why in borrowed.items()]
 
     def _record(self, row):
         """The row's scores in nbgrader's gradebook, for nbgrader's own tools (export, formgrader, feedback)."""
         notebook_name = Path(self.assignment.notebook).stem
-        with self.gradebook() as gradebook:
+        with warnings.catch_warnings(), self.gradebook() as gradebook:
+            # nbgrader's queries make SQLAlchemy warn (SAWarning) several times per student: not the instructor's news.
+            warnings.simplefilter("ignore", SAWarning)
             gradebook.update_or_create_student(row.student)
             gradebook.update_or_create_submission(self.assignment.name, row.student)
             submitted = gradebook.find_submission_notebook(notebook_name, self.assignment.name, row.student)
@@ -368,8 +429,8 @@ class Grader:
             gradebook.db.commit()
 
     def _write_autograded(self, row, notebook, executed, reasons):
-        """The submission as graded: its cells' outputs (cut to size) and each test cell's verdict."""
-        shown = nbformat.from_dict(notebook)
+        """The submission as graded: its cells' outputs (cut to size, nothing active) and each test cell's verdict."""
+        shown = sanitize.safe_notebook(nbformat.from_dict(notebook), self.released)
         ran = None
         if executed:
             try:
@@ -392,7 +453,7 @@ class Grader:
                     why = lost.get(grade_id) or "; ".join(row.reasons) or "not graded"
                     cell.outputs = [nbformat.v4.new_output("error", ename="Failed", evalue=why, traceback=[why])]
             elif ran is not None:
-                cell.outputs = [_cut(output) for output in ran.cells[index].get("outputs", [])][:20]
+                cell.outputs = [_cut(output) for output in sanitize.safe_outputs(ran.cells[index].get("outputs"))][:20]
         target = self.workdir / "autograded" / row.student / self.assignment.name / self.assignment.notebook
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(shown, target)
@@ -423,7 +484,10 @@ def _cut(output):
 
 
 def write_csv(path, assignment, rows, max_scores):
-    """One row per student: total, each graded cell, status and reasons. Written atomically."""
+    """One row per student: total, each graded cell, status and reasons. Written atomically.
+
+    Text a student can influence (the id, the reasons with their errors) never starts a formula.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     cells = list(max_scores)
@@ -432,9 +496,9 @@ def write_csv(path, assignment, rows, max_scores):
         writer = csv.writer(handle)
         writer.writerow(header)
         for row in sorted(rows, key=lambda r: r.student):
-            writer.writerow([row.student, assignment.name, _points(row.total()), _points(sum(max_scores.values())),
-                             *(_points(row.scores.get(cell, 0.0)) for cell in cells),
-                             row.status, "; ".join(row.reasons)])
+            writer.writerow([csv_cell(row.student), csv_cell(assignment.name), _points(row.total()),
+                             _points(sum(max_scores.values())), *(_points(row.scores.get(cell, 0.0)) for cell in cells),
+                             csv_cell(row.status), csv_cell("; ".join(row.reasons))])
     os.replace(handle.name, path)
 
 
@@ -473,8 +537,8 @@ def grade_folder(assignment, submissions_folder, out_csv, workdir, cell_timeout=
         if others:
             row.reasons.append(f"graded {by_student[row.student][0].path}; ignored other submissions: "
                                + ", ".join(str(other.path) for other in others))
-        log(f"{row.student}: {_points(row.total())}/{total} {row.status} in {row.seconds:.0f} s"
-            + (f" ({'; '.join(row.reasons)})" if row.reasons else ""))
+        log(sanitize.one_line(f"{row.student}: {_points(row.total())}/{total} {row.status} in {row.seconds:.0f} s"
+                              + (f" ({'; '.join(row.reasons)})" if row.reasons else "")))
         rows.append(row)
 
     jobs = jobs or default_jobs()
@@ -487,10 +551,14 @@ def grade_folder(assignment, submissions_folder, out_csv, workdir, cell_timeout=
                 continue
             job, notebook, restored = prepared
             pending[executor.submit(_execute_in_slot if scheduler is None else execute, job)] = \
-                (notebook, restored, others)
+                (student, notebook, restored, others)
         for future in as_completed(pending):
-            notebook, restored, others = pending[future]
-            done(grader.finish(future.result(), notebook, restored), others)
+            student, notebook, restored, others = pending[future]
+            try:
+                outcome = future.result()
+            except Exception as error:  # noqa: BLE001 (a lost worker costs one row, not the run)
+                outcome = Outcome(student, error=f"{type(error).__name__}: {error}")
+            done(grader.finish(outcome, notebook, restored), others)
     if not sandboxed:
         for row in rows:
             row.reasons.append(UNSANDBOXED)

@@ -36,12 +36,17 @@ def read_answers(path, max_bytes):
 
 
 def parse_answers(text):
-    """{question id: list of results} from the text of an answers file (see ``read_answers``)."""
+    """{question id: list of results} from the text of an answers file (see ``read_answers``).
+
+    The text was written in the sandbox: a line that is not JSON, or that JSON
+    cannot read (nested so deep that the parser runs out of stack and raises
+    ``RecursionError``), is skipped like any other line that belongs to no question.
+    """
     answers = {}
     for line in text.splitlines():
         try:
             entry = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError, MemoryError):
             continue
         if isinstance(entry, dict) and isinstance(entry.get("question"), str) and isinstance(entry.get("results"), list):
             answers[entry["question"]] = entry["results"]
@@ -49,10 +54,31 @@ def parse_answers(text):
 
 
 def judge(question, results):
-    """The verdict on one question: full points if every case passes, else zero and the first failure."""
+    """The verdict on one question: full points if every case passes, else zero and the first failure.
+
+    Whatever the recorded data are, this returns a verdict: a failure to judge
+    them costs this question its points, never the grading run.
+    """
+    try:
+        return _judge(question, results)
+    except Exception as error:  # noqa: BLE001 (the data come from the sandbox: anything may break on them)
+        return Verdict(0.0, f"the answers could not be judged ({type(error).__name__}: {_text(error)})")
+
+
+def _text(value):
+    """At most MAX_REASON characters of ``value`` as text, whatever it is (str() itself may fail on it)."""
+    try:
+        return str(value)[:MAX_REASON]
+    except Exception:  # noqa: BLE001 (a structure too deep to print)
+        return f"[a {type(value).__name__} that cannot be shown]"
+
+
+def _judge(question, results):
     if results is None:
         return Verdict(0.0, "the test cell did not report (was it changed, or did an earlier cell stop the notebook?)")
     cases = question.all_cases()
+    if not isinstance(results, list):
+        return Verdict(0.0, "malformed answers")
     if len(results) != len(cases):
         return Verdict(0.0, f"answers recorded for {len(results)} cases, {len(cases)} expected")
     check = getattr(importlib.import_module(question.module), question.check)
@@ -61,7 +87,7 @@ def judge(question, results):
         if not isinstance(result, dict) or ("data" not in result and "error" not in result):
             return Verdict(0.0, f"{which} case {number}: malformed answers")
         if "error" in result:
-            return Verdict(0.0, f"{which} case {number}: {str(result['error'])[:MAX_REASON]}")
+            return Verdict(0.0, f"{which} case {number}: {_text(result['error'])}")
         try:
             data = plain.decode(result["data"])
             with contextlib.redirect_stdout(io.StringIO()):  # the judges' progress prints are for students
@@ -69,8 +95,8 @@ def judge(question, results):
         except plain.NotPlainData as error:
             return Verdict(0.0, f"{which} case {number}: the answers are not plain data ({error})")
         except AssertionError as error:
-            return Verdict(0.0, f"{which} case {number}: AssertionError: {str(error)[:MAX_REASON]}")
-        except Exception as error:  # noqa: BLE001 (malformed data can break a judge anywhere)
+            return Verdict(0.0, f"{which} case {number}: AssertionError: {_text(error)}")
+        except Exception as error:  # noqa: BLE001 (malformed data can break a judge anywhere; RecursionError too)
             return Verdict(0.0, f"{which} case {number}: the answers could not be judged "
-                                f"({type(error).__name__}: {str(error)[:MAX_REASON]})")
+                                f"({type(error).__name__}: {_text(error)})")
     return Verdict(float(question.points))

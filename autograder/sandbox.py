@@ -150,8 +150,12 @@ def _ro_binds(paths):
     return args
 
 
-def _wrap(argv, folder, extra_binds, env, uid, limits, cpus=None, mount_folder=True):
-    """The command line: limits (prlimit), cores (taskset), bwrap, then the user id (setpriv)."""
+def _wrap(argv, folder, extra_binds, env, uid, limits, cpus=None, mount_folder=True, overlays=(), masks=()):
+    """The command line: limits (prlimit), cores (taskset), bwrap, then the user id (setpriv).
+
+    ``overlays`` are (host file, path) pairs: the file is shown read-only in
+    place of the one at that path; ``masks`` are folders shown empty (read-only).
+    """
     command = ["prlimit", f"--fsize={limits.output}", "--core=0"]
     if uid is not None:
         command.append(f"--nproc={limits.processes}")
@@ -164,6 +168,10 @@ def _wrap(argv, folder, extra_binds, env, uid, limits, cpus=None, mount_folder=T
     command += _system_binds()
     command += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm", "--remount-ro", "/dev/shm"]
     command += _ro_binds(extra_binds)
+    for replacement, path in overlays:
+        command += ["--ro-bind", str(replacement), str(path)]
+    for path in masks:
+        command += ["--tmpfs", str(path), "--remount-ro", str(path)]
     if mount_folder:
         command += ["--bind", str(folder), MOUNT, "--bind", str(folder / "tmp"), TMP, "--chdir", MOUNT]
     command.append("--clearenv")
@@ -185,11 +193,13 @@ def prepare(folder, uid=None):
         path.chmod(0o700)
 
 
-def run(argv, folder, limits=Limits(), *, sandboxed=True, extra_binds=(), env=None, cpus=None, log=None):
+def run(argv, folder, limits=Limits(), *, sandboxed=True, extra_binds=(), env=None, cpus=None, log=None,
+        overlays=(), masks=()):
     """Run ``argv`` with ``folder`` as its private working folder; returns a Result.
 
     ``argv[0]`` must be an absolute path visible in the sandbox. ``extra_binds`` are
-    host folders shown read-only at the same path (the course packages, the data).
+    host folders shown read-only at the same path (the course packages, the data);
+    ``overlays`` (host file, path) replace files inside them, ``masks`` empty folders.
     ``log`` is a file (host path) that receives the run's stdout and stderr.
     Without ``sandboxed`` the same limits hold, but the code runs as the grader,
     with the grader's view of the files: only for code you trust.
@@ -210,7 +220,7 @@ def run(argv, folder, limits=Limits(), *, sandboxed=True, extra_binds=(), env=No
     }
     base_env.update(env or {})
     if sandboxed:
-        command = _wrap(argv, folder, extra_binds, base_env, uid, limits, cpus)
+        command = _wrap(argv, folder, extra_binds, base_env, uid, limits, cpus, overlays=overlays, masks=masks)
         child_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     else:
         command = ["prlimit", f"--fsize={limits.output}", "--core=0"]

@@ -63,10 +63,18 @@ class Question:
         arguments = [*self.args, *(f"{key}={value!r}" for key, value in case.items())]
         return f"checks.{self.check}({', '.join(arguments)})"
 
-    def test_source(self):
-        """The nbgrader test cell: visible cases, then the hidden ones between nbgrader's markers."""
+    def test_source(self, numpy_only=False):
+        """The nbgrader test cell: visible cases, then the hidden ones between nbgrader's markers.
+
+        A NumPy exercise's cell first warns about what would cost its points when graded (rnncourse/references.py).
+        """
         points = f"{self.points:g} point{'s' if self.points != 1 else ''}"
         lines = [f"# Tests of {self.title} ({points}).", *self.about.splitlines()]
+        if numpy_only:
+            assignment = self.module.rsplit(".", 1)[-1]
+            lines += ["# A NumPy exercise: answered with TensorFlow, Keras or the course's own code, it scores 0.",
+                      "from rnncourse.references import warn_if_not_own",
+                      f"warn_if_not_own({assignment!r}, {', '.join(self.args)})"]
         lines += [self._call(case) for case in self.cases]
         lines += ["### BEGIN HIDDEN TESTS", *(self._call(case) for case in self.hidden), "### END HIDDEN TESTS"]
         return "\n".join(lines)
@@ -112,7 +120,14 @@ def load(assignment):
     first_code = next(index for index, cell in enumerate(cells) if cell.cell_type == "code")
     cells.insert(first_code, _nbgrader_cell(launch.first_cell(), FIRST_CELL_ID))
     _check_unique_ids(cells, path)
-    table = points_table(questions)
+    from autograder.own_work import numpy_questions
+
+    numpy = numpy_questions(nbformat.v4.new_notebook(cells=cells), questions)
+    for cell in cells:
+        question = next((q for q in questions if q.id == cell.id), None)
+        if question is not None and question.id in numpy:
+            cell.source = question.test_source(numpy_only=True)
+    table = points_table(questions) + "\n\n" + own_work_rule(assignment.name, [q for q in questions if q.id in numpy])
     for cell in cells:
         if cell.cell_type == "markdown" and POINTS_TABLE in cell.source:
             cell.source = cell.source.replace(POINTS_TABLE, table)
@@ -140,6 +155,22 @@ def points_table(questions):
     total = sum(question.points for question in questions)
     footer = [f"| | **total** | **{total:g}** |" if parts else f"| **total** | **{total:g}** |"]
     return "\n".join(header + rows + footer)
+
+
+def own_work_rule(assignment, numpy):
+    """The rule of rnncourse/references.py in a paragraph of the notebook, under its points table."""
+    from rnncourse.references import HANDED_OUT
+
+    handed = HANDED_OUT.get(assignment, {}).get("rnncourse.cells", ())
+    methods = " and ".join(f"`cell.{qualname.rpartition('.')[2]}`" for qualname in handed)
+    kept = f" This notebook hands you {methods}: use it." if handed else ""
+    return ("**Your own code.** The answers must be your own code. When this notebook is graded, the course's own "
+            "implementations are not available (the `step` and `forward` of `SIMPLE_RNN`, `GRU` and `LSTM`, "
+            "`merge`, `bidirectional_forward`, `deep_forward`, and the reference code inside the checks): an answer "
+            f"that calls one of them scores 0 for its question.{kept}"
+            + (" The NumPy exercises (their test cells say so) must be answered with NumPy: one that uses TensorFlow, Keras, "
+               "the course's Keras-backed helpers (`rnncourse.keras_bridge`, `rnncourse.given`) or the checks "
+               "scores 0 for its question. Their test cells warn you before you hand the notebook in." if numpy else ""))
 
 
 def _question(cell, module, path):

@@ -325,6 +325,30 @@ def test_attack_gains_nothing(graded, attack):
         assert not [output for output in outputs if attacks.LEAK in output]
 
 
+def test_no_active_content_reaches_the_instructor(graded):
+    """The autograded notebook and the feedback page of a submission that displays scripts, handlers, JavaScript
+    and SVG hold none of them as markup (formgrader and the feedback pages open in the instructor's browser)."""
+    workdir = graded[FIRST.name, "workdir"]
+    autograded = workdir / "autograded" / "active_output" / FIRST.name / FIRST.notebook
+    outputs = [output for cell in nbformat.read(autograded, as_version=4).cells for output in cell.get("outputs", [])]
+    kinds = {kind for output in outputs for kind in output.get("data", {})}
+    assert kinds <= {"text/plain", "image/png"}, kinds
+    assert any("output removed by the grader" in str(output) for output in outputs)
+    page = (workdir / "feedback" / "active_output" / FIRST.name / FIRST.notebook.replace(".ipynb", ".html")).read_text()
+    for payload in (attacks.SCRIPT, attacks.HANDLER, "<svg onload", "alert('PWNED')</script>"):
+        assert payload not in page
+    assert "PWNED" in page  # shown as text
+
+
+def test_grading_survives_answers_no_parser_can_read(graded):
+    """A line nested 200,000 deep in the answers file (json.loads raises RecursionError) costs that line only:
+    every row and the CSV are written (checked by the other tests of this folder), and the attack keeps its score."""
+    rows = graded[FIRST.name]
+    assert rows["deep_answers"]["status"] == "graded"
+    assert scores(rows["deep_answers"], FIRST) == expected_scores(FIRST, HONEST.loses)
+    assert float(rows["solution"]["score"]) == sum(max_points(FIRST).values())
+
+
 def test_attacks_change_no_file_of_the_course_its_environment_or_the_submissions(graded):
     graded[FIRST.name]
     (course_before, submitted_before), (course_after, submitted_after) = graded.before, graded.after
