@@ -31,8 +31,6 @@ DEFINED_IN_INTRO = [r"D^{\langle t\rangle}", r"\tau", r"\Gamma_u", r"\Gamma_r", 
 RAW_EQUATION_LABEL = re.compile(r"equation \([a-z]+(?:-[a-z]+)+\)")
 # What every stored result records of how it was made.
 PROVENANCE = {"commit", "date", "python", "tensorflow", "keras", "numpy", "cpu_count", "load_average_at_start"}
-# The agreement sweeps of chapters 6 and 8 are being redone with their provenance (issue 18).
-NOT_YET = {"ch06_simple_rnn_lags.json", "ch08_gru_lags.json", "ch08_lstm_lags.json"}
 
 
 @pytest.mark.parametrize("path", PAGES + NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
@@ -68,8 +66,6 @@ def environments(node, where=""):
 
 @pytest.mark.parametrize("path", sorted(RESULTS.glob("*.json")), ids=lambda p: p.name)
 def test_every_stored_result_records_how_it_was_made(path):
-    if path.name in NOT_YET:
-        pytest.skip("redone with its provenance under issue 18")
     results = json.loads(path.read_text())
     assert results.get("command", "").startswith("python -m rnncourse."), f"{path.name} records no command"
     found = list(environments(results))
