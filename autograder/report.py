@@ -27,6 +27,8 @@ from matplotlib.figure import Figure
 from autograder import similarity
 
 FIGURES = "report"  # folder of the figures, beside report.html
+MAX_PAIRS_SHOWN = 12  # similar pairs whose code is shown side by side (all are listed in the table)
+CONTEXT_LINES = 2  # lines of code shown around shared code
 NOT_GRADED = ("rejected", "failed", "timed out")
 CASE_PREFIX = re.compile(r"^(visible|hidden) case \d+: (AssertionError: )?")
 POLICY = "default-src 'none'; img-src 'self' file:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
@@ -181,7 +183,9 @@ def _questions_figure(path, summaries):
     shares = [100 * summary.share for summary in summaries][::-1]
     axes.barh(names, shares, color="#4c9a5f")
     for y, share in enumerate(shares):
-        axes.text(min(share + 1, 92), y, f"{share:.0f}%", va="center", fontsize=8)
+        inside = share > 85
+        axes.text(share - 1 if inside else share + 1, y, f"{share:.0f}%", va="center", fontsize=8,
+                  ha="right" if inside else "left", color="white" if inside else "black")
     axes.set_xlim(0, 100)
     axes.set_xlabel("graded students with full points (%)")
     axes.set_title("Share of students who got each question")
@@ -218,6 +222,11 @@ def _similarity_figure(path, similarities, compared, threshold):
 def e(value):
     """Escaped for HTML text and attributes: every student-influenced string goes through here."""
     return html.escape(str(value), quote=True)
+
+
+def course_text(value):
+    """A title of the course's (Markdown with `code`), escaped, its code spans shown as code."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", e(value))
 
 
 STYLE = """
@@ -277,7 +286,7 @@ def _scores_table(rows, total):
 
 def _question_section(summary):
     parts = [f"<h3>{e(summary.id)} ({summary.points:g} points)</h3>",
-             f"<p>{e(summary.title)}: <strong>{summary.got} of {summary.graded}</strong> graded students got it "
+             f"<p>{course_text(summary.title)}: <strong>{summary.got} of {summary.graded}</strong> graded students got it "
              f"({100 * summary.share:.0f}%).</p>"]
     if summary.mistakes or summary.others:
         parts.append("<table><tr><th>students</th><th>diagnosed mistake</th><th>message</th><th>who</th></tr>")
@@ -315,7 +324,15 @@ def _similar_section(pairs, compared, threshold):
              "<strong>Nothing is decided here</strong>: similar answers to a short exercise can be honest; read "
              "them. Shared code is marked.</p>",
              _image("similarity.png", "Histogram of the similarity of every pair of submissions, with the threshold")]
-    for pair in pairs:
+    if pairs:
+        parts.append("<table><tr><th>students</th><th>share of the first's answer found in the second's</th>"
+                     "<th>the other way round</th></tr>")
+        parts += [f"<tr><td>{e(pair.first)} and {e(pair.second)}</td><td class=\"n\">{pair.shares[0]:.0%}</td>"
+                  f"<td class=\"n\">{pair.shares[1]:.0%}</td></tr>" for pair in pairs]
+        parts.append("</table>")
+    if len(pairs) > MAX_PAIRS_SHOWN:
+        parts.append(f"<p>The code of the {MAX_PAIRS_SHOWN} most similar pairs:</p>")
+    for pair in pairs[:MAX_PAIRS_SHOWN]:
         parts.append(f"<h3>{e(pair.first)} and {e(pair.second)}: {pair.shares[0]:.0%} and {pair.shares[1]:.0%} "
                      "shared</h3>")
         parts.append('<div class="pair">' + "".join(
@@ -324,11 +341,35 @@ def _similar_section(pairs, compared, threshold):
     return "\n".join(parts)
 
 
-def _marked(code, spans):
-    """The code escaped, with the shared spans in <mark>."""
-    out, at = [], 0
-    for start, end in spans:
-        out += [e(code[at:start]), "<mark>", e(code[start:end]), "</mark>"]
-        at = end
-    out.append(e(code[at:]))
+def _marked(code, spans, context=CONTEXT_LINES):
+    """The code escaped, the shared spans in <mark>, and only the lines near shared code (gaps shown as ...)."""
+    lines, start = [], 0
+    for line in code.split("\n"):
+        lines.append((start, start + len(line)))
+        start += len(line) + 1
+    shared = {number for number, (first, last) in enumerate(lines)
+              for a, b in spans if a < max(last, first + 1) and b > first}
+    kept = sorted({near for number in shared for near in range(number - context, number + context + 1)
+                   if 0 <= near < len(lines)})
+    out, previous = [], -1
+    for number in kept:
+        if number != previous + 1:
+            out.append("...")
+        first, last = lines[number]
+        out.append(_mark_line(code, first, last, spans))
+        previous = number
+    if kept and kept[-1] != len(lines) - 1:
+        out.append("...")
+    return "\n".join(out)
+
+
+def _mark_line(code, first, last, spans):
+    out, at = [], first
+    for a, b in spans:
+        a, b = max(a, first), min(b, last)
+        if a >= b:
+            continue
+        out += [e(code[at:a]), "<mark>", e(code[a:b]), "</mark>"]
+        at = b
+    out.append(e(code[at:last]))
     return "".join(out)

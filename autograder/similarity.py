@@ -1,9 +1,10 @@
 """Pairs of submissions whose answers are unusually alike, for the instructor to read side by side.
 
 Only the answer cells count (the cells a student writes, nbgrader's solution
-cells); what the released notebook already had in them (the function's
-signature, ``# YOUR CODE HERE``) is boilerplate and ignored, and so is all the
-given code around them. The comparison is MOSS's winnowing as the package
+cells), and in them only the lines the released notebook did not already have
+there (the function's signature, its docstring, the given assignments and
+``return`` are left out, and ``# YOUR CODE HERE`` is boilerplate); the given
+code around them does not count either. The comparison is MOSS's winnowing as the package
 ``copydetect`` implements it: each answer is tokenised (names, strings and
 comments do not count, so renaming variables changes nothing), its k-grams of
 tokens hashed and winnowed, and two answers share the code their common
@@ -37,11 +38,26 @@ class Pair:
         return min(self.shares)
 
 
-def answer_text(notebook):
-    """The text of a notebook's answer cells (nbgrader solution cells that are code), one after the other."""
-    cells = [cell for cell in notebook.cells
-             if cell.cell_type == "code" and nbgrader_metadata(cell).get("solution")]
-    return "\n\n".join(str(cell.source) for cell in cells)
+def answer_text(notebook, released=None):
+    """The student's own lines of a notebook's answer cells (nbgrader solution cells that are code).
+
+    A line that the released notebook has in the same cell (the signature, the
+    docstring, the given assignments and ``return``) is left out: only what the
+    student wrote is compared and shown.
+    """
+    given = {}
+    for cell in (released.cells if released is not None else []):
+        given.setdefault(nbgrader_metadata(cell).get("grade_id"), set()).update(
+            line.strip() for line in str(cell.source).splitlines() if line.strip())
+    texts = []
+    for cell in notebook.cells:
+        meta = nbgrader_metadata(cell)
+        if cell.cell_type != "code" or not meta.get("solution"):
+            continue
+        lines = [line for line in str(cell.source).splitlines() if line.strip() not in given.get(meta.get("grade_id"), ())]
+        if any(line.strip() for line in lines):
+            texts.append("\n".join(lines).strip("\n"))
+    return "\n\n".join(texts)
 
 
 def _fingerprint(name, text, boilerplate=()):
@@ -62,7 +78,7 @@ def compare(notebooks, released):
     prints = {}
     for student, notebook in sorted(notebooks.items()):
         try:
-            prints[student] = _fingerprint(student, answer_text(notebook), boilerplate)
+            prints[student] = _fingerprint(student, answer_text(notebook, released), boilerplate)
         except Exception:  # noqa: BLE001 (a submission's text may be anything; it is then simply not compared)
             continue
     pairs = []
