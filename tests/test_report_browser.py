@@ -14,7 +14,8 @@ import pytest
 import sample_class
 from test_browser import CHROMIUM, DESKTOP, SCREENSHOTS, browser  # noqa: F401 (browser is a fixture)
 
-pytestmark = pytest.mark.slow
+# It writes into book/_build: never while tests/test_grading.py fingerprints the course around the attacks.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ch02_rnn_model")]
 
 FOLDER = SCREENSHOTS / "grading-report"
 
