@@ -107,7 +107,8 @@ def write(workdir, assignment, rows, questions, max_scores, notebooks=None, rele
     rows = sorted(rows, key=lambda row: row.student)
     summaries = question_summaries(rows, questions)
     pairs, compared = [], 0
-    if notebooks and released is not None:
+    comparing = notebooks is not None and released is not None
+    if comparing:
         every = similarity.compare(notebooks, released)
         compared = len(notebooks) * (len(notebooks) - 1) // 2
         pairs = [pair for pair in every if pair.similarity >= threshold]
@@ -117,9 +118,8 @@ def write(workdir, assignment, rows, questions, max_scores, notebooks=None, rele
     _times_figure(figures / "times.png", rows)
 
     summary = _summary_lines(assignment, rows, summaries, total, pairs, compared, threshold,
-                             workdir / "report.html", notebooks is not None)
-    page = _page(assignment, rows, summaries, total, pairs, compared, threshold, summary,
-                 notebooks is not None and released is not None)
+                             workdir / "report.html", comparing)
+    page = _page(assignment, rows, summaries, total, pairs, compared, threshold, summary, comparing)
     (workdir / "report.html").write_text(page, encoding="utf-8")
     return ClassReport(workdir / "report.html", summary, summaries, pairs, compared)
 
@@ -133,8 +133,8 @@ def _summary_lines(assignment, rows, summaries, total, pairs, compared, threshol
     lines = [f"class report: {path}"]
     counts = ", ".join(f"{statuses[status]} {status}" for status in ("graded", *NOT_GRADED) if statuses[status])
     if scores:
-        lines.append(f"  {len(rows)} students ({counts}); score mean {statistics.mean(scores):.1f}/{total:g}, "
-                     f"median {statistics.median(scores):g}")
+        lines.append(f"  {len(rows)} student{'s' * (len(rows) != 1)} ({counts}); "
+                     f"score mean {statistics.mean(scores):.1f}/{total:g}, median {statistics.median(scores):g}")
     for summary in summaries:
         line = f"  {summary.id}: {summary.got}/{summary.graded} got it"
         if summary.mistakes:
@@ -286,7 +286,8 @@ def _scores_table(rows, total):
 
 def _question_section(summary):
     parts = [f"<h3>{e(summary.id)} ({summary.points:g} points)</h3>",
-             f"<p>{course_text(summary.title)}: <strong>{summary.got} of {summary.graded}</strong> graded students got it "
+             f"<p>{course_text(summary.title)}: <strong>{summary.got} of {summary.graded}</strong> "
+             "graded students got it "
              f"({100 * summary.share:.0f}%).</p>"]
     if summary.mistakes or summary.others:
         parts.append("<table><tr><th>students</th><th>diagnosed mistake</th><th>message</th><th>who</th></tr>")

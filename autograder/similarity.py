@@ -54,7 +54,8 @@ def answer_text(notebook, released=None):
         meta = nbgrader_metadata(cell)
         if cell.cell_type != "code" or not meta.get("solution"):
             continue
-        lines = [line for line in str(cell.source).splitlines() if line.strip() not in given.get(meta.get("grade_id"), ())]
+        own = given.get(meta.get("grade_id"), ())
+        lines = [line for line in str(cell.source).splitlines() if line.strip() not in own]
         if any(line.strip() for line in lines):
             texts.append("\n".join(lines).strip("\n"))
     return "\n\n".join(texts)

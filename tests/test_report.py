@@ -59,7 +59,8 @@ def test_each_question_counts_who_got_it_and_the_mistakes_diagnosed(written):
     (other, count), = cell.others.items()  # the untouched exercise: no listed mistake explains it
     assert "NotImplementedError" in other and count == 1
     loop = by_id["test_rnn_forward"]
-    assert loop.mistakes == Counter({mistake_id("the first step received zeros as a_prev: start from the given a0."): 1})
+    zeros = mistake_id("the first step received zeros as a_prev: start from the given a0.")
+    assert loop.mistakes == Counter({zeros: 1})
     assert f'<td class="n">{2 + len(attacks.ATTACKS)}</td>' in page and "add the bias b_a" in page
     # The row records which mistake fired as data, not only its text.
     sigmoid = next(row for row in rows if row.student == "sigmoid_state")
