@@ -199,3 +199,14 @@ def test_a_roster_without_the_lms_columns_says_what_it_lacks(course_csvs):
     with pytest.raises(SystemExit, match="needs a column student_id"):
         main(["export", str(course_csvs / "ch02_rnn_model.csv"), "--roster", str(course_csvs / "no_id.csv"),
               "--moodle", str(course_csvs / "m.csv")])
+
+
+def test_after_grading_a_roster_that_fits_one_lms_only_skips_the_other(course_csvs, capsys):
+    from autograder.__main__ import export_grades
+
+    (course_csvs / "moodle_only.csv").write_text("student_id,Email address\nana,ana@uni.example\n")
+    export_grades([course_csvs / "ch02_rnn_model.csv"], course_csvs / "moodle_only.csv", course_csvs / "c.csv",
+                  course_csvs / "m.csv", [], strict=False)
+    assert "Not exported for Canvas: for Canvas the roster needs the column Student" in capsys.readouterr().out
+    assert not (course_csvs / "c.csv").exists()
+    assert read(course_csvs / "m.csv") == [["Email address", "ch02_rnn_model"], ["ana@uni.example", "12"]]
