@@ -262,6 +262,7 @@ def _page(assignment, rows, summaries, total, pairs, compared, threshold, summar
         _not_graded(rows),
         "<h2>Time per submission</h2>",
         _image("times.png", "Bar chart of the seconds each submission took, slowest first"),
+        _times(rows),
     ]
     if compared_any:
         parts += ["<h2>Similar answers</h2>", _similar_section(pairs, compared, threshold)]
@@ -315,6 +316,16 @@ def _not_graded(rows):
                      f"<td>{e('; '.join(row.reasons))}</td></tr>")
     parts.append("</table>")
     return "\n".join(parts)
+
+
+def _times(rows):
+    timed = sorted((row for row in rows if row.seconds), key=lambda row: -row.seconds)
+    if not timed:
+        return ""
+    seconds = [row.seconds for row in timed]
+    slowest = ", ".join(f"{e(row.student)} ({row.seconds:.0f} s, {e(row.status)})" for row in timed[:5])
+    return (f"<p>{len(timed)} submissions ran: median {statistics.median(seconds):.0f} s, "
+            f"total {sum(seconds):.0f} s. Slowest: {slowest}.</p>")
 
 
 def _similar_section(pairs, compared, threshold):
