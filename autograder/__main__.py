@@ -8,6 +8,7 @@ import time
 from autograder.course import EXERCISES, ROOT, assignment, assignments, cell_timeout
 from autograder.grade import NOTEBOOK_TIMEOUT
 from autograder.sandbox import GiB, MiB, Limits
+from autograder.similarity import THRESHOLD
 
 
 def main(argv=None):
@@ -46,6 +47,23 @@ def main(argv=None):
                             "trust: every row then says so)")
     grade.add_argument("--feedback", action="store_true", help="also write an HTML feedback page per student "
                                                                "(shows the hidden tests' output) in WORKDIR/feedback")
+    grade.add_argument("--similarity-threshold", type=float, default=THRESHOLD, metavar="SHARE",
+                       help="the class report (WORKDIR/report.html) lists the pairs of students whose answer cells "
+                            "share at least this share of their code, each (default: %(default)g; no grade changes)")
+    grade.add_argument("--roster", help="the LMS's roster as CSV with a column student_id: also write OUT's grades "
+                                        "for Canvas and Moodle beside OUT (see the export command)")
+
+    export = commands.add_parser("export", help="grades CSVs of the course -> CSVs that Canvas and Moodle import")
+    export.add_argument("grades", nargs="+", help="grades CSVs written by grade --out (one column per assignment)")
+    export.add_argument("--roster", required=True,
+                        help="CSV exported from the LMS, with an added column student_id (the course's id of each "
+                             "student); Canvas needs Student and ID (or SIS User ID / SIS Login ID), Moodle one of "
+                             "ID number, Username, Email address")
+    export.add_argument("--canvas", help="Canvas grade import CSV to write")
+    export.add_argument("--moodle", help="Moodle grade import CSV to write")
+    export.add_argument("--column", action="append", default=[], metavar="ASSIGNMENT=HEADER",
+                        help="the LMS's column name for an assignment, e.g. 'ch02_rnn_model=RNN model (1234)' "
+                             "(default: the assignment's name)")
 
     args = parser.parse_args(argv)
     if args.command == "list":
@@ -76,11 +94,43 @@ def main(argv=None):
             rows, max_scores = grade_folder(item, args.submissions, args.out,
                                             args.workdir or ROOT / "grading" / item.name,
                                             args.cell_timeout, args.notebook_timeout, args.feedback, jobs=args.jobs,
-                                            scheduler=args.scheduler, limits=limits, sandboxed=not args.unsandboxed)
+                                            scheduler=args.scheduler, limits=limits, sandboxed=not args.unsandboxed,
+                                            similarity_threshold=args.similarity_threshold)
         except Unavailable as error:
             raise SystemExit(f"Not grading: {error}")
         print(f"graded {len(rows)} submissions in {time.perf_counter() - started:.0f} s; grades in {args.out}")
+        if args.roster:
+            stem = os.path.splitext(args.out)[0]
+            export_grades([args.out], args.roster, f"{stem}-canvas.csv", f"{stem}-moodle.csv", [], strict=False)
+    elif args.command == "export":
+        if not (args.canvas or args.moodle):
+            parser.error("export: say where to write, with --canvas and/or --moodle")
+        export_grades(args.grades, args.roster, args.canvas, args.moodle, args.column)
     return 0
+
+
+def export_grades(grades_files, roster, canvas_out, moodle_out, columns, strict=True):
+    """Write the LMS files that are asked for. A roster that does not fit one LMS stops with what it lacks
+    (``strict``), or, after grading, only skips that LMS with the reason."""
+    from autograder import export
+
+    headers = dict(column.split("=", 1) for column in columns if "=" in column)
+    try:
+        grades = export.read_grades(grades_files)
+    except (export.ExportError, OSError) as error:
+        raise SystemExit(f"Not exported: {error}")
+    for name, write, out in (("Canvas", export.canvas, canvas_out), ("Moodle", export.moodle, moodle_out)):
+        if not out:
+            continue
+        try:
+            unknown = write(roster, grades, out, headers)
+        except (export.ExportError, OSError) as error:
+            if strict:
+                raise SystemExit(f"Not exported for {name}: {error}")
+            print(f"Not exported for {name}: {error}")
+            continue
+        print(f"{name} grades in {out}" + (f"; not in the roster, so not exported: {', '.join(unknown)}"
+                                             if unknown else ""))
 
 
 if __name__ == "__main__":

@@ -64,6 +64,7 @@ class Row:
     scores: dict = field(default_factory=dict)  # grade cell id -> points
     reasons: list = field(default_factory=list)
     seconds: float = 0.0  # time taken to grade it
+    mistakes: dict = field(default_factory=dict)  # grade cell id -> id of the listed mistake diagnosed there
 
     def total(self):
         return sum(self.scores.values())
@@ -287,20 +288,21 @@ RUNNER_FAILURES = {
 }
 
 
-def verdicts(questions, outcome, limits):
+def verdicts(questions, outcome, limits, mistakes=None):
     """(status, {grade id: points}, reasons) for an outcome, decided in this process.
 
     Everything in an outcome came out of a sandbox: whatever fails while reading
     or judging it costs this submission its points, with the reason, never the run.
+    ``mistakes``, a dict, receives {grade id: id of the listed mistake that question's check diagnosed}.
     """
     try:
-        return _verdicts(questions, outcome, limits)
+        return _verdicts(questions, outcome, limits, mistakes)
     except Exception as error:  # noqa: BLE001 (hostile data may break anything; RecursionError included)
         return "failed", {question.id: 0.0 for question in questions}, [
             f"not graded: what the notebook recorded could not be read ({type(error).__name__})"]
 
 
-def _verdicts(questions, outcome, limits):
+def _verdicts(questions, outcome, limits, mistakes):
     zero = {question.id: 0.0 for question in questions}
     if outcome.error:
         return "failed", zero, [f"not graded: {outcome.error}"]
@@ -323,6 +325,8 @@ def _verdicts(questions, outcome, limits):
         scores[question.id] = verdict.points
         if verdict.reason:
             reasons.append(f"{question.id}: {verdict.reason}")
+        if verdict.mistake and mistakes is not None:
+            mistakes[question.id] = verdict.mistake
     return "graded", scores, reasons
 
 
@@ -388,10 +392,11 @@ class Grader:
 
     def finish(self, outcome, notebook, restored):
         """Judge an outcome and record it: the row, the gradebook, the autograded notebook."""
-        status, scores, reasons = verdicts(self.questions, outcome, self.limits)
+        mistakes = {}
+        status, scores, reasons = verdicts(self.questions, outcome, self.limits, mistakes)
         if status == "graded":
             scores, reasons = self._own_work(notebook, scores, reasons)
-        row = Row(outcome.student, status, scores, seconds=outcome.seconds)
+        row = Row(outcome.student, status, scores, seconds=outcome.seconds, mistakes=mistakes)
         if restored:
             row.reasons.append(f"locked cells changed or deleted, graded with the originals: {', '.join(restored)}")
         row.reasons += reasons
@@ -517,11 +522,13 @@ def core_slots(jobs):
 
 def grade_folder(assignment, submissions_folder, out_csv, workdir, cell_timeout=None,
                  notebook_timeout=NOTEBOOK_TIMEOUT, feedback=False, log=print, jobs=None, scheduler=None,
-                 limits=None, sandboxed=True):
+                 limits=None, sandboxed=True, similarity_threshold=None):
     """Grade every submission of ``submissions_folder``; returns (rows, max_scores).
 
     ``jobs`` submissions run side by side on this machine (default: one per core),
     or, with ``scheduler`` (a Dask scheduler's address), on that cluster's workers.
+    The class report (``autograder/report.py``) is written into ``workdir`` and summed up in ``log``;
+    ``similarity_threshold`` is the share of shared answer code from which it lists a pair of students.
     """
     submissions, rows = find_submissions(submissions_folder, assignment)
     grader = Grader(assignment, workdir, cell_timeout, notebook_timeout, limits, sandboxed)
@@ -542,7 +549,7 @@ def grade_folder(assignment, submissions_folder, out_csv, workdir, cell_timeout=
         rows.append(row)
 
     jobs = jobs or default_jobs()
-    pending = {}
+    pending, notebooks = {}, {}
     with _executor(jobs, scheduler) as executor:
         for student, (submission, *others) in by_student.items():
             prepared = grader.prepare(submission)
@@ -550,6 +557,7 @@ def grade_folder(assignment, submissions_folder, out_csv, workdir, cell_timeout=
                 done(prepared, others)
                 continue
             job, notebook, restored = prepared
+            notebooks[student] = notebook
             pending[executor.submit(_execute_in_slot if scheduler is None else execute, job)] = \
                 (student, notebook, restored, others)
         for future in as_completed(pending):
@@ -563,6 +571,15 @@ def grade_folder(assignment, submissions_folder, out_csv, workdir, cell_timeout=
         for row in rows:
             row.reasons.append(UNSANDBOXED)
     write_csv(out_csv, assignment, rows, grader.max_scores)
+    try:
+        from autograder import report
+
+        written = report.write(grader.workdir, assignment, rows, grader.questions, grader.max_scores, notebooks,
+                               grader.released, similarity_threshold)
+        for line in written.summary:
+            log(line)
+    except Exception as error:  # noqa: BLE001 (the grades are written; a report that fails must not hide them)
+        log(f"class report not written: {type(error).__name__}: {error}")
     if feedback:
         log(f"feedback pages: {grader.feedback()}/STUDENT/{assignment.name}/")
     return rows, grader.max_scores

@@ -22,6 +22,7 @@ MAX_REASON = 300  # characters of a failure message kept in the CSV
 class Verdict:
     points: float
     reason: str = ""  # why points were lost ("" when none were)
+    mistake: str = ""  # id of the listed mistake the check diagnosed (question.Mistake.id), if one was
 
 
 def read_answers(path, max_bytes):
@@ -95,7 +96,7 @@ def _judge(question, results):
         except plain.NotPlainData as error:
             return Verdict(0.0, f"{which} case {number}: the answers are not plain data ({error})")
         except AssertionError as error:
-            return Verdict(0.0, f"{which} case {number}: AssertionError: {_text(error)}")
+            return Verdict(0.0, f"{which} case {number}: AssertionError: {_text(error)}", getattr(error, "mistake", ""))
         except Exception as error:  # noqa: BLE001 (malformed data can break a judge anywhere; RecursionError too)
             return Verdict(0.0, f"{which} case {number}: the answers could not be judged "
                                 f"({type(error).__name__}: {_text(error)})")

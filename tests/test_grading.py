@@ -12,6 +12,7 @@ checked once, on the assignment whose fixtures list broken submissions.
 
 import csv
 import hashlib
+import html
 import os
 import shutil
 import socket
@@ -28,6 +29,7 @@ from autograder.course import EXERCISES, ROOT, assignments, is_test_cell, nbgrad
 from autograder.grade import grade_folder
 from autograder.sandbox import GiB, MiB, Limits
 from fixtures import Edit, apply, attacks, solved_exercise
+from rnncourse.grading.question import Mistake
 
 pytestmark = pytest.mark.slow
 
@@ -361,6 +363,22 @@ def test_attacks_change_no_file_of_the_course_its_environment_or_the_submissions
 def test_attacks_reach_no_network(graded):
     graded[FIRST.name]
     assert graded.connections == []
+
+
+def test_class_report_counts_what_the_csv_says(graded):
+    """The report of the sandboxed run (tests/test_report.py checks it in depth on a class graded in-process)."""
+    rows, workdir = graded[FIRST.name], graded[FIRST.name, "workdir"]
+    page = (workdir / "report.html").read_text(encoding="utf-8")
+    for name in ("scores", "questions", "times", "similarity"):
+        assert (workdir / "report" / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
+    assert "<script" not in page.lower()
+    bias = Mistake("a_next should be tanh(b_a) here, but it is 0: add the bias b_a.", None).id
+    lost_bias = [s for s, row in rows.items() if row["status"] == "graded" and "add the bias b_a" in row["reasons"]]
+    assert lost_bias  # the honest answer and the attacks built on it
+    assert f'<td class="n">{len(lost_bias)}</td><td><code>{bias}</code></td>' in page
+    section = page[page.index("<h2>Not graded</h2>"):page.index("<h2>Time per submission</h2>")]
+    assert {s for s, row in rows.items() if row["status"] != "graded"} == \
+        {s for s in rows if f"<tr><td>{html.escape(s)}</td>" in section}
 
 
 def test_gradebook_holds_what_the_csv_says(graded):

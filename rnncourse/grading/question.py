@@ -14,9 +14,11 @@ say) and raises ``AssertionError`` with a hint that names the likely mistake.
 """
 
 import contextlib
+import hashlib
 import importlib
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from typing import Callable
@@ -56,6 +58,20 @@ class Mistake:
     hint: str
     wrong: Callable  # problem -> the value that mistake gives
 
+    @property
+    def id(self):
+        """A short name that stays the same while the hint does, so the class report can count who made it."""
+        words = "-".join(re.findall(r"[a-z0-9_]+", self.hint.lower())[:5])
+        return f"{words}-{hashlib.sha1(self.hint.encode()).hexdigest()[:6]}"
+
+
+class Diagnosed(AssertionError):
+    """A wrong answer that equals what a listed mistake gives: the message, and which mistake, as data."""
+
+    def __init__(self, message, mistake):
+        super().__init__(message)
+        self.mistake = mistake.id
+
 
 def diagnose(name, actual, expected, problem, mistakes=(), atol=1e-8, hint=""):
     """``actual`` must equal ``expected``; if it equals what a listed mistake gives, say that mistake.
@@ -74,7 +90,7 @@ def diagnose(name, actual, expected, problem, mistakes=(), atol=1e-8, hint=""):
         return
     for mistake in mistakes:
         if same(actual, mistake.wrong(problem)):
-            raise AssertionError(f"`{name}` is wrong: {mistake.hint}")
+            raise Diagnosed(f"`{name}` is wrong: {mistake.hint}", mistake)
     if _is_text(actual) or _is_text(expected):
         raise AssertionError(f"`{name}` is {actual!r}, expected {expected!r}. {hint}".strip())
     assert_close(name, actual, expected, atol=atol, rtol=atol, hint=hint)
