@@ -18,6 +18,7 @@ same machine and software versions.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -299,7 +300,9 @@ def sweep(short=False, parts=("runs", "gradients"), workers=None):
                      profile_sentences=grid["n_sentences"] if lag == grid["gradient_lag"] else 0)
                 for lag in sorted(grid["lags"], reverse=True) for layer, init in configurations()
                 for seed in grid["seeds"]]
-        with ProcessPoolExecutor(workers or os.cpu_count(), initializer=_quiet_worker) as pool:
+        # Spawned, not forked: a process that has already started TensorFlow's threads cannot be forked safely.
+        with ProcessPoolExecutor(workers or os.cpu_count(), mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_quiet_worker) as pool:
             runs = []
             for run in pool.map(_run, jobs):
                 runs.append(run)

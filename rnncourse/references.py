@@ -31,14 +31,15 @@ PACKAGE = Path(__file__).resolve().parent
 
 # The course's implementations of what the exercises ask for: {module: qualified names}.
 REFERENCES = {
-    "rnncourse.cells": ("CellType.step", "CellType.forward", "merge", "bidirectional_forward", "deep_forward"),
+    "rnncourse.cells": ("CellType.step", "CellType.step_with_gates", "CellType.forward", "merge",
+                        "bidirectional_forward", "deep_forward"),
 }
 # Whole modules that no notebook imports and that hold worked answers (Keras models of the book's long runs).
 WHOLE_MODULES = ("rnncourse.experiments",)
 # What a notebook's text hands its students: not hidden when that assignment is graded.
 HANDED_OUT = {
-    "ch09_bidirectional": {"rnncourse.cells": ("CellType.step", "CellType.forward")},
-    "ch10_deep_rnns": {"rnncourse.cells": ("CellType.step",)},
+    "ch09_bidirectional": {"rnncourse.cells": ("CellType.step", "CellType.step_with_gates", "CellType.forward")},
+    "ch10_deep_rnns": {"rnncourse.cells": ("CellType.step", "CellType.step_with_gates")},  # step calls it
 }
 # Modules whose use makes a NumPy answer someone else's: TensorFlow, Keras, the course's
 # Keras-backed helpers and its checks (a module or anything below it).
