@@ -10,6 +10,7 @@ the same submissions end to end, in the sandbox, and finds the same scores.
 
 import functools
 import json
+import re
 
 import pytest
 
@@ -96,6 +97,31 @@ def test_wrong_answer_loses_exactly_its_questions_and_says_why(assignment, wrong
     assert wrong.says, "say which words the message of this mistake must contain (WrongSubmission.says)"
     assert any(wrong.says in failed[q_id] for q_id in wrong.loses), (
         f"{wrong.mistake}: no message names the mistake ({wrong.says!r}): {failed}")
+    for expression in answer_expressions(wrong.edits):
+        for q_id in wrong.loses:
+            assert expression not in _squeezed(failed[q_id]), (
+                f"{wrong.mistake}: the message of {q_id} prints the answer ({expression!r}); "
+                f"name the mistake and the equation instead: {failed[q_id]}")
+
+
+def _squeezed(text):
+    return re.sub(r"\s+", "", text)
+
+
+def answer_expressions(edits, shortest=12):
+    """The right-hand sides of the solution's assignments that a wrong answer edits, without spaces.
+
+    A hint that prints one of them hands the student the line to copy; hints
+    name the mistake and point to the equation instead. Short ones (``c0``,
+    ``np.zeros(...)``) are too common to count as giving an answer away.
+    """
+    expressions = []
+    for edit in edits:
+        for line in edit.old.splitlines():
+            match = re.match(r"\s*[\w\[\], :.]+?\s*(?:[-+*/@]?=)(?!=)\s*(.+)", line)
+            if match and len(_squeezed(match.group(1))) >= shortest:
+                expressions.append(_squeezed(match.group(1)))
+    return expressions
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.name)
