@@ -162,8 +162,9 @@ def own_work_rule(assignment, numpy):
     from rnncourse.references import HANDED_OUT
 
     handed = HANDED_OUT.get(assignment, {}).get("rnncourse.cells", ())
-    methods = " and ".join(f"`cell.{qualname.rpartition('.')[2]}`" for qualname in handed)
-    kept = f" This notebook hands you {methods}: use {'them' if len(handed) > 1 else 'it'}." if handed else ""
+    # One name per method: every cell class writes its own step_with_gates.
+    methods = " and ".join(dict.fromkeys(f"`cell.{qualname.rpartition('.')[2]}`" for qualname in handed))
+    kept = f" This notebook hands you {methods}: use {'them' if ' and ' in methods else 'it'}." if handed else ""
     return ("**Your own code.** The answers must be your own code. When this notebook is graded, the course's own "
             "implementations are not available (the `step` and `forward` of `SIMPLE_RNN`, `GRU` and `LSTM`, "
             "`merge`, `bidirectional_forward`, `deep_forward`, and the reference code inside the checks): an answer "

@@ -4,27 +4,19 @@ Chapter 3 onwards needs chapter 2's forward pass (its states and caches) without
 handing out chapter 2's NumPy answer, so the forward pass here is computed by a
 Keras ``SimpleRNN`` and ``Dense(softmax)`` holding the course's weights
 (``keras_bridge.keras_rnn_forward``), and the caches are rebuilt from its states
-in chapter 2's format. The loss of the course is written once, here, for the
-checks, the book's pages and the notebooks; students still write ``rnn_loss``.
-
-The loss is the cross-entropy of the softmax outputs, summed over the time steps
-and averaged over the ``m`` examples:
-
-    J = (1/m) * sum_i sum_t ( -sum_k y_k^(i)<t> log y_hat_k^(i)<t> )
+in chapter 2's format. The loss of the course (``keras_bridge.course_loss_tensor``,
+written once) is handed out here for the checks, the book's pages and the
+notebooks; students still write ``rnn_loss``.
 """
 
 import numpy as np
 
-from rnncourse.keras_bridge import keras_rnn_forward, to_keras_sequence
+from rnncourse.keras_bridge import course_loss_tensor, keras_rnn_forward, to_keras_sequence
 
 
 def keras_course_loss(y_keras, y_hat_keras):
     """J from Keras-layout ``(m, T_x, n_y)`` targets and predictions, as a tensor (differentiable on a tape)."""
-    import keras
-    import tensorflow as tf
-
-    per_step = keras.losses.categorical_crossentropy(y_keras, y_hat_keras)  # (m, T_x)
-    return tf.reduce_mean(tf.reduce_sum(per_step, axis=1))
+    return course_loss_tensor(y_keras, y_hat_keras)
 
 
 def course_loss(y, y_hat):

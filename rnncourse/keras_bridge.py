@@ -89,7 +89,7 @@ def keras_gru(parameters, reset_after=False, **options):
 
     ``reset_after=False`` computes the course's equations exactly; Keras' default,
     ``reset_after=True``, applies the reset gate after the recurrent product
-    (see ``cells.CellType.keras_weights``).
+    (see ``cells.GRUCell``).
     """
     from rnncourse.cells import GRU
 
@@ -125,6 +125,27 @@ def keras_lstm_forward(x, a0, parameters, c0=None):
 _LOSS_AND_GRADIENTS = {}  # (n_x, n_a, n_y) -> (layers, compiled step): built once per shape
 
 
+def course_loss_tensor(y, y_hat):
+    """The course's loss J from Keras-layout ``(m, T_x, n_y)`` targets and predictions, as a tensor.
+
+    J = (1/m) * sum_i sum_t ( -sum_k y_k^(i)<t> log y_hat_k^(i)<t> ): the
+    cross-entropy summed over the steps, averaged over the examples; a zero
+    target column (padding after <EOS>) adds nothing. Written once, here, for
+    ``rnn_loss_and_gradients``, ``given.course_loss`` and the checks.
+
+    It is Keras' own ``categorical_crossentropy``, not the formula written again,
+    so that the students' NumPy ``rnn_loss`` is checked against TensorFlow's
+    implementation. Keras clips y_hat to [1e-7, 1 - 1e-7] before the log: that
+    changes J (and zeroes its gradient) only where a model gives a probability
+    that close to 0 or 1, which the course's small models on their tasks do not.
+    """
+    import keras
+    import tensorflow as tf
+
+    per_step = keras.losses.categorical_crossentropy(y, y_hat)  # (m, T_x)
+    return tf.reduce_mean(tf.reduce_sum(per_step, axis=1))
+
+
 def _language_model_step(n_x, n_a, n_y):
     import tensorflow as tf
 
@@ -140,10 +161,7 @@ def _language_model_step(n_x, n_a, n_y):
         def step(x, y, a0):
             with tf.GradientTape() as tape:
                 tape.watch(a0)
-                y_hat = output(rnn(x, initial_state=[a0]))
-                # The course's J: cross-entropy summed over the steps, averaged over the examples.
-                # A zero target column (padding after <EOS>) adds nothing.
-                J = -tf.reduce_sum(y * tf.math.log(y_hat)) / tf.cast(tf.shape(x)[0], x.dtype)
+                J = course_loss_tensor(y, output(rnn(x, initial_state=[a0])))
             return J, tape.gradient(J, [*variables, a0])
 
         _LOSS_AND_GRADIENTS[key] = (variables, step)
@@ -184,7 +202,7 @@ def rnn_loss_and_gradients(x, y, a0, parameters):
 
 def keras_bidirectional(cell, parameters_fwd, parameters_bwd, merge_mode="concat", **options):
     """A float64 ``Bidirectional`` of ``cell``'s Keras layer: the forward layer holds ``parameters_fwd``,
-    the backward one ``parameters_bwd`` (``cell`` is a ``rnncourse.cells.CellType``).
+    the backward one ``parameters_bwd`` (``cell`` is a ``rnncourse.cells.Cell``).
 
     ``options`` go to the inner layer (``return_sequences``...); a GRU computes the course's
     equations (``reset_after=False``).
