@@ -47,7 +47,7 @@ HANDED_OUT = {
 NOT_NUMPY = ("tensorflow", "keras", "tf_keras", "rnncourse.keras_bridge", "rnncourse.given", "rnncourse.grading",
              "rnncourse.experiments")
 GRADING = "rnncourse.grading"
-SHARED_GRADING = ("checks", "question", "plain")  # the checks' shared machinery: nothing in them answers anything
+SHARED_GRADING = ("checks", "question", "plain", "loops")  # the checks' shared machinery: nothing in them answers anything
 
 RULE = ("Your answers must be your own code. When your notebook is graded, the course's own implementations "
         "(the cells' step and forward, bidirectional_forward, deep_forward, the checks' reference code) are not "

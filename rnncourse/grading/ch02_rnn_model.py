@@ -22,7 +22,8 @@ from rnncourse.grading.checks import (
     describe_model,
     layers_of,
 )
-from rnncourse.grading.question import Check, Mistake, Recorder, diagnose, stand_in
+from rnncourse.grading.loops import Loop, collect_loop, judge_loop, run_cell
+from rnncourse.grading.question import Check, Mistake, diagnose
 from rnncourse.keras_bridge import keras_rnn_forward
 
 # A float64 forward pass agrees with Keras (also run in float64) to about 1e-15.
@@ -50,8 +51,10 @@ def _keras_cell(x_t, a_prev, parameters):
 # ---- 1.1 One time step --------------------------------------------------------------------
 
 
-def collect_rnn_cell_forward(rnn_cell_forward, n_x, n_a, n_y, m, seed):
-    parameters, x_t, a_prev = random_problem(n_x, n_a, n_y, m, seed)
+def collect_rnn_cell_forward(rnn_cell_forward, n_x, n_a, n_y, m, seed, T_x=None):
+    parameters, x_t, a_prev = random_problem(n_x, n_a, n_y, m, seed, T_x)
+    if T_x is not None:  # a hidden case: the cell over a whole sequence, run by the course's loop
+        return run_cell(LOOP, rnn_cell_forward, x_t, a_prev, parameters)
     result = rnn_cell_forward(x_t, a_prev, parameters)
     data = {"returned": len(result) if isinstance(result, (tuple, list)) else type(result).__name__}
     if data["returned"] != 3:
@@ -100,8 +103,25 @@ PROBE_HINTS = {
 }
 
 
-def judge_rnn_cell_forward(data, n_x, n_a, n_y, m, seed):
-    parameters, x_t, a_prev = random_problem(n_x, n_a, n_y, m, seed)
+# The loop of 1.2; its hidden cases run the student's cell over a sequence with it.
+LOOP = Loop("rnn_forward", "rnn_cell_forward", outputs=("a", "y_hat"))
+
+
+def _judge_sequence(data, x, a0, parameters):
+    """The cell over T_x steps from a0 against Keras' SimpleRNN and Dense(softmax) with the same weights."""
+    expected_a, expected_y = keras_rnn_forward(x, a0, parameters)
+    T_x = x.shape[2]
+    assert_close("a", data["a"], expected_a, ATOL,
+                 hint=f"rnn_cell_forward run over {T_x} steps from a0 gives other states than Keras' SimpleRNN.")
+    assert_close("y_hat", data["y_hat"], expected_y, ATOL,
+                 hint=f"rnn_cell_forward run over {T_x} steps gives other predictions than Keras' Dense(softmax).")
+
+
+def judge_rnn_cell_forward(data, n_x, n_a, n_y, m, seed, T_x=None):
+    parameters, x_t, a_prev = random_problem(n_x, n_a, n_y, m, seed, T_x)
+    if T_x is not None:
+        _judge_sequence(data, x_t, a_prev, parameters)
+        return
     assert data["returned"] == 3, f"rnn_cell_forward should return 3 values (a_next, y_hat_t, cache), got {data['returned']}."
     assert_shape("a_next", data["a_next"], (n_a, m))
     assert_shape("y_hat_t", data["y_hat_t"], (n_y, m))
@@ -135,81 +155,17 @@ rnn_cell_forward = Check("rnn_cell_forward", collect_rnn_cell_forward, judge_rnn
 # ---- 1.2 The loop ---------------------------------------------------------------------------
 
 
-def _stand_in_step(t, x_t, a_prev, n_y):
-    """A cell whose output depends on the step, the input and the previous state, so a missing,
-    repeated or misplaced step shows in the result."""
-    a_next = 0.5 * a_prev + np.sum(x_t, axis=0) + t
-    y_hat_t = a_next[:1] + np.arange(n_y)[:, None]
-    return a_next, y_hat_t
-
-
 def collect_rnn_forward(rnn_forward, n_x, n_a, n_y, m, T_x, seed):
     parameters, x, a0 = random_problem(n_x, n_a, n_y, m, seed, T_x)
-
-    def cell(t, x_t, a_prev, parameters):
-        a_next, y_hat_t = _stand_in_step(t, np.asarray(x_t), np.asarray(a_prev), parameters["W_ya"].shape[0])
-        return a_next, y_hat_t, ("cache of step", t)
-
-    with stand_in(rnn_forward, "rnn_cell_forward", Recorder(cell)) as recorder:
-        a, y_hat, caches = rnn_forward(x, a0, parameters)
-    step_caches, cached_x = caches
-    return {
-        "calls": [call[:2] for call in recorder.calls],  # (x_t, a_prev) each step received
-        "a": np.asarray(a, dtype=float), "y_hat": np.asarray(y_hat, dtype=float),
-        "step_caches": [list(cache) if isinstance(cache, tuple) else repr(cache)[:80] for cache in step_caches],
-        "caches_hold_x": cached_x is x,
-    }
-
-
-ZEROS_FOR_A0 = Mistake("the first step received zeros as a_prev: start from the given a0.", np.zeros_like)
+    return collect_loop(LOOP, rnn_forward, x, a0, parameters, (n_a, n_y))
 
 
 def judge_rnn_forward(data, n_x, n_a, n_y, m, T_x, seed):
     _, x, a0 = random_problem(n_x, n_a, n_y, m, seed, T_x)
-    calls = data["calls"]
-    assert len(calls) == T_x, (
-        f"rnn_forward should call rnn_cell_forward once per time step (T_x = {T_x} times); it called it {len(calls)} times.")
-    assert_shape("a", data["a"], (n_a, m, T_x))
-    assert_shape("y_hat", data["y_hat"], (n_y, m, T_x))
-
-    a_prev = a0
-    for t, (x_t_seen, a_prev_seen) in enumerate(calls):
-        assert_close(f"x_t at step {t}", x_t_seen, x[:, :, t], 0, hint=f"Step {t} should receive x[:, :, {t}].")
-        diagnose(f"a_prev at step {t}", a_prev_seen, a_prev, a0, [ZEROS_FOR_A0] if t == 0 else [], 0,
-                 "The first step starts from a0; each later step gets the a_next of the step before.")
-        a_prev, y_hat_t = _stand_in_step(t, x[:, :, t], a_prev, n_y)
-        assert_close(f"a[:, :, {t}]", data["a"][:, :, t], a_prev, 0, hint=f"Store the a_next of step {t} in a[:, :, {t}].")
-        assert_close(f"y_hat[:, :, {t}]", data["y_hat"][:, :, t], y_hat_t, 0,
-                     hint=f"Store the y_hat_t of step {t} in y_hat[:, :, {t}].")
-
-    assert data["step_caches"] == [["cache of step", t] for t in range(T_x)], (
-        "caches[0] should be the list of the caches returned by each step, in order.")
-    assert data["caches_hold_x"], "caches[1] should be the input x."
+    judge_loop(LOOP, data, x, a0, (n_a, n_y))
 
 
 rnn_forward = Check("rnn_forward", collect_rnn_forward, judge_rnn_forward)
-
-
-# ---- 1.3 The whole forward pass against Keras -------------------------------------------------
-
-
-def collect_rnn_forward_matches_keras(rnn_forward, n_x, n_a, n_y, m, T_x, seed):
-    parameters, x, a0 = random_problem(n_x, n_a, n_y, m, seed, T_x)
-    a, y_hat, _ = rnn_forward(x, a0, parameters)
-    return {"a": np.asarray(a, dtype=float), "y_hat": np.asarray(y_hat, dtype=float)}
-
-
-def judge_rnn_forward_matches_keras(data, n_x, n_a, n_y, m, T_x, seed):
-    parameters, x, a0 = random_problem(n_x, n_a, n_y, m, seed, T_x)
-    expected_a, expected_y = keras_rnn_forward(x, a0, parameters)
-    assert_close("a", data["a"], expected_a, ATOL,
-                 hint="Keras SimpleRNN with the same weights and initial state a0 computes different hidden states.")
-    assert_close("y_hat", data["y_hat"], expected_y, ATOL,
-                 hint="Keras Dense(softmax) applied to the hidden states computes different predictions.")
-
-
-rnn_forward_matches_keras = Check("rnn_forward against Keras SimpleRNN", collect_rnn_forward_matches_keras,
-                                  judge_rnn_forward_matches_keras)
 
 
 # ---- 2.1 The Keras model ----------------------------------------------------------------------

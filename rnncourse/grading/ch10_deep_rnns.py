@@ -223,7 +223,8 @@ imdb_deep_model = Check("build_imdb_deep_model: layers and parameters", collect_
 # Chapter 7's memory task and its accuracy check, with two more conditions: the model is a stack of at least
 # two recurrent layers, the lower ones returning their sequences.
 
-from rnncourse.grading.ch07_gru import collect_memory_accuracy, judge_memory_accuracy, memory_task  # noqa: E402
+from rnncourse.grading.ch07_gru import collect_memory_accuracy, judge_memory_accuracy  # noqa: E402
+from rnncourse.tasks import memory_task  # noqa: E402
 
 RECURRENT_LAYERS = ("SimpleRNN", "GRU", "LSTM", "Bidirectional")
 
