@@ -257,7 +257,7 @@ class LSTMCell(Cell):
 
     name = "LSTM"
     keras_layer = "LSTM"
-    gates = ("f", "u", "c", "o")  # the order of the course's equations (and of chapter 8's gradients)
+    gates = ("f", "u", "c", "o")  # the order of assignment 8's cache and gradients
     keras_gates = ("u", "f", "c", "o")
 
     def initial_state(self, a0):
