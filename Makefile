@@ -3,7 +3,8 @@
 #
 #   make book        build the website into book/_build/html
 #   make test        run every test (notebooks, grader, website, helpers), on every core
-#   make test-fast   the fast tier: checks against every wrong answer, helpers (no nbgrader, no website)
+#   make test-fast   the fast tier: every check on the solution and every wrong answer, run in-process,
+#                    and every test under a second (no kernel, no grading, no website; docs/maintainers.md)
 #   make lab         open JupyterLab on the exercises
 #   make exercises   regenerate exercises/ from solutions/
 #   make grade ASSIGNMENT=ch02_rnn_model SUBMISSIONS=folder [OUT=grades.csv] [FEEDBACK=1]

@@ -3,7 +3,7 @@
     nice -n 19 .venv/bin/python benchmarks/notebook_times.py [ASSIGNMENT ...]
 
 Prints, per notebook, the wall-clock seconds and the load average of the machine
-before and after (the README's "about a minute" comes from here: run it on the
+before and after (the notebooks' "about a minute" comes from here, docs/measurements.md: run it on the
 2-core machine while other work shares the cores).
 """
 

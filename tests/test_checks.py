@@ -6,6 +6,10 @@ hidden, the way the grader runs it: ``collect`` -> plain data -> ``judge``.
 A wrong answer must fail exactly the questions it lists, one of them with a
 message that names the mistake. tests/test_grading.py (slow) grades a sample of
 the same submissions end to end, in the sandbox, and finds the same scores.
+
+Every assignment is here: one without its fixtures module still has its
+solution and untouched exercise checked, and fails
+test_every_assignment_has_its_wrong_submissions instead of being left out.
 """
 
 import functools
@@ -19,7 +23,7 @@ import inprocess
 from autograder import source
 from autograder.course import EXERCISES, assignments
 from autograder.judge import Verdict, judge
-from fixtures import apply, solved_exercise
+from fixtures import Edit, apply, solved_exercise
 from rnncourse.grading import plain
 
 import nbformat
@@ -29,8 +33,9 @@ def questions(assignment):
     return source.load(assignment).questions
 
 
-ASSIGNMENTS = [a for a in assignments() if fixtures.exists(a)]
-WRONG = [(a, wrong) for a in ASSIGNMENTS for wrong in fixtures.of(a).WRONG_SUBMISSIONS]
+ASSIGNMENTS = assignments()
+WITH_FIXTURES = [a for a in ASSIGNMENTS if fixtures.exists(a)]
+WRONG = [(a, wrong) for a in WITH_FIXTURES for wrong in fixtures.of(a).WRONG_SUBMISSIONS]
 
 
 def verdict(question, namespace):
@@ -125,6 +130,20 @@ def answer_expressions(edits, shortest=12):
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.name)
+def test_every_assignment_has_its_wrong_submissions(assignment):
+    assert fixtures.exists(assignment), (
+        f"write tests/fixtures/{assignment.name}.py: see docs/maintainers.md, Adding a chapter")
+    assert fixtures.of(assignment).WRONG_SUBMISSIONS
+
+
+def test_fixture_edit_that_no_longer_applies_fails_loudly():
+    assignment = WITH_FIXTURES[0]
+    cell = fixtures.of(assignment).WRONG_SUBMISSIONS[0].edits[0].cell
+    with pytest.raises(ValueError, match="no longer applies"):
+        apply(solved_exercise(assignment), (Edit(cell, "text that is not there", ""),))
+
+
+@pytest.mark.parametrize("assignment", WITH_FIXTURES, ids=lambda a: a.name)
 def test_every_question_is_lost_by_some_plausible_wrong_answer(assignment):
     lost = set().union(*(wrong.loses for wrong in fixtures.of(assignment).WRONG_SUBMISSIONS))
     assert lost == {q.id for q in questions(assignment)}

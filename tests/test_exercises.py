@@ -9,8 +9,6 @@ from autograder.course import EXERCISES, SOLUTIONS, assignments, is_test_cell, n
 from autograder import source
 from autograder.generate import generate
 
-pytestmark = pytest.mark.slow  # nbgrader generates every exercise again
-
 ASSIGNMENTS = assignments()
 
 
@@ -18,6 +16,7 @@ def test_there_are_assignments():
     assert ASSIGNMENTS, f"no assignment notebooks found in {SOLUTIONS}"
 
 
+@pytest.mark.slow  # nbgrader generates the exercise again; the other tests here take milliseconds
 @pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.name)
 def test_committed_exercise_is_what_the_generate_command_makes(assignment, tmp_path):
     generated = generate(assignment, release_directory=tmp_path)

@@ -9,9 +9,11 @@ import pytest
 from rnncourse import experiments
 from rnncourse.cells import GRU, LSTM
 
-pytestmark = pytest.mark.slow
+# The short modes train (seconds to minutes): slow. The checks of committed results and of the batching take
+# milliseconds once TensorFlow is imported, which the fast tier does anyway: fast.
 
 
+@pytest.mark.slow
 def test_gated_experiment_short_mode_writes_its_results(tmp_path):
     out = experiments.main(["gated", "--short", "--out", str(tmp_path / "gated.json")])
     results = json.loads(out.read_text())
@@ -30,6 +32,7 @@ def test_the_committed_results_are_a_full_run():
     assert results["sunspots"]["epochs"] == experiments.SUNSPOT_EPOCHS and "imdb" not in results
 
 
+@pytest.mark.slow
 def test_sunspots_experiment_short_mode_counts_the_syllabus_models(tmp_path):
     out = experiments.main(["sunspots", "--short", "--out", str(tmp_path / "sunspots.json")])
     results = json.loads(out.read_text())
@@ -48,6 +51,7 @@ def test_sunspots_experiment_short_mode_counts_the_syllabus_models(tmp_path):
     assert results["simple_rnn"]["epochs"] == 1 and results["simple_rnn"]["validation_mae"] > 0
 
 
+@pytest.mark.slow
 def test_comparison_short_mode_builds_every_model_with_its_count(tmp_path):
     out = experiments.main(["comparison", "--short", "--out", str(tmp_path / "comparison.json")])
     results = json.loads(out.read_text())
@@ -93,6 +97,7 @@ def test_length_batches_hold_every_review_once_and_cut_only_padding():
         assert (widths == sorted(widths)) != shuffle  # in order of length, or in a shuffled order
 
 
+@pytest.mark.slow
 def test_the_best_model_gives_a_review_the_same_score_whatever_its_padding():
     # It learns from batches of similar lengths, so the padding must not change what it computes. A review of two
     # words: with Keras' GlobalMaxPooling1D, which ignores the mask, the scores differ (0.4924 unpadded, 0.4930).
@@ -106,6 +111,7 @@ def test_the_best_model_gives_a_review_the_same_score_whatever_its_padding():
     assert model.count_params() == experiments.expected_params("best")
 
 
+@pytest.mark.slow
 def test_comparison_only_starts_a_file_then_keeps_its_other_parts(tmp_path, monkeypatch):
     # A made-up handful of reviews: this checks how parts are written, not what the models learn.
     words = ["good", "great", "fine", "bad", "awful", "dull", "plot", "film"]
@@ -136,6 +142,7 @@ def test_a_committed_comparison_is_a_full_run():
         assert all(run["test_reviews"] == 25_000 for run in results[part]["models"].values())
 
 
+@pytest.mark.slow
 def test_long_range_short_mode_runs_every_cell_and_records_how(tmp_path):
     from rnncourse import long_range
 

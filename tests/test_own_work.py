@@ -123,7 +123,6 @@ def test_what_a_notebook_hands_out_stays(name):
     assert "bidirectional_forward" in hidden
 
 
-@pytest.mark.slow  # 2-4 s a chapter; tests/test_grading.py runs every solution in its sandbox copy too
 @pytest.mark.parametrize("item", assignments(), ids=lambda a: a.name)
 def test_every_sandbox_copy_compiles_and_keeps_what_the_notebook_takes_from_its_checks(item):
     loaded = load(item)

@@ -96,10 +96,41 @@ def test_compact_has_one_cell_a_self_loop_and_a_delay():
     assert not ax.axison
 
 
-def test_diagrams_render_without_error():
-    # Drawing resolves the mathtext, so a malformed label would fail here.
+def assert_labels_fit(ax):
+    """Draw the figure: every label renders, lies inside the figure and overlaps no other label.
+
+    Drawing resolves the mathtext, so a malformed label raises here; a label
+    placed off the figure, or on top of another, fails the assertions.
+    """
+    figure = ax.figure
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    boxes = [(text.get_text(), text.get_window_extent(renderer)) for text in ax.texts if text.get_text()]
+    assert boxes, "no label was drawn"
+    inside = figure.bbox.padded(0.5)  # half a pixel of rounding
+    for label, box in boxes:
+        assert box.width > 0 and box.height > 0, f"{label!r} renders as nothing"
+        assert inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1), (
+            f"{label!r} is cut off: {box.bounds} outside the figure {figure.bbox.bounds}")
+    overlapping = [(a, b) for i, (a, box_a) in enumerate(boxes) for b, box_b in boxes[i + 1:] if box_a.overlaps(box_b)]
+    assert not overlapping, f"labels drawn on top of each other: {overlapping}"
+
+
+def test_diagrams_render_with_every_label_inside_and_apart():
     for ax in (plotting.draw_rnn_unrolled(3), plotting.draw_rnn_compact()):
-        ax.figure.canvas.draw()
+        assert_labels_fit(ax)
+
+
+def test_labels_that_leave_the_figure_or_overlap_fail_the_layout_check():
+    ax = plotting.draw_rnn_compact()
+    ax.text(0.5, 0.5, "$W_{ax}$ twice", transform=ax.transAxes)
+    ax.text(0.5, 0.5, "$W_{ax}$ again", transform=ax.transAxes)
+    with pytest.raises(AssertionError, match="on top of each other"):
+        assert_labels_fit(ax)
+    ax = plotting.draw_rnn_compact()
+    ax.text(1.5, 0.5, "outside", transform=ax.transAxes)
+    with pytest.raises(AssertionError, match="cut off"):
+        assert_labels_fit(ax)
 
 
 def test_plot_series_slices_and_labels():
@@ -168,11 +199,11 @@ def test_rnn_types_have_the_right_cells_inputs_and_outputs():
 
 
 @pytest.mark.parametrize("kind", ["one-to-one", "one-to-many", "many-to-one", "many-to-many", "encoder-decoder"])
-def test_rnn_types_render_without_error(kind):
+def test_rnn_types_render_with_every_label_inside_and_apart(kind):
     assert kind in plotting.RNN_TYPES
     ax = plotting.draw_rnn_type(kind)
     assert not ax.axison
-    ax.figure.canvas.draw()
+    assert_labels_fit(ax)
 
 
 def test_rnn_types_reject_bad_arguments():
@@ -224,8 +255,8 @@ def test_bptt_rejects_bad_lengths(bad):
         plotting.draw_bptt(bad)
 
 
-def test_bptt_renders_without_error():
-    plotting.draw_bptt(4).figure.canvas.draw()
+def test_bptt_renders_with_every_label_inside_and_apart():
+    assert_labels_fit(plotting.draw_bptt(4))
 
 
 @pytest.mark.parametrize("T_x", [1, 3, 5])
@@ -303,7 +334,7 @@ def test_gru_cell_has_the_course_labels_and_its_gates(full):
     gids = {p.get_gid() for p in ax.patches}
     assert {"gate-u", "gate-c"} <= gids and ("gate-r" in gids) is full
     assert not ax.axison
-    ax.figure.canvas.draw()  # every label is valid mathtext
+    assert_labels_fit(ax)
 
 
 @pytest.mark.parametrize("draw", [plotting.draw_gru_cell, plotting.draw_lstm_cell], ids=["GRU", "LSTM"])
@@ -386,7 +417,7 @@ def test_lstm_cell_has_three_gates_a_candidate_and_the_two_states():
     assert len({g["y"] for g in gates.values()}) == 1
     assert len(arrows(ax, "stacked-input")) == 4
     assert "tanh" in labels and labels.count(r"$\sigma$") == 3
-    ax.figure.canvas.draw()
+    assert_labels_fit(ax)
 
 
 def test_lstm_forget_gate_feeds_the_product_on_the_memory_and_the_output_reads_the_new_memory():
@@ -446,7 +477,7 @@ def test_sampling_writes_the_drawn_tokens_and_stops_at_the_last():
     labels = texts(ax)
     assert len(cells(ax)) == 4 and len(arrows(ax, "fed-back")) == 3
     assert {"“k”", "“a”", "“y”", "<EOS>"} <= set(labels)
-    ax.figure.canvas.draw()
+    assert_labels_fit(ax)
     for bad in ({"T_y": 0}, {"T_y": 2.0}, {"tokens": []}):
         with pytest.raises(ValueError):
             plotting.draw_sampling(**bad)
