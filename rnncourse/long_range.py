@@ -227,7 +227,7 @@ def gradient_profile(layer, init, lag, seed, n_sentences=100, embedding_dim=8):
 def gate_trace(model, tokens):
     """Gates and memory of a trained agreement model's recurrent layer at every step, in the course's notation.
 
-    The Keras weights are read back with ``CellType.course_parameters`` and the
+    The Keras weights are read back with ``Cell.course_parameters`` and the
     sentences ``tokens`` (m, T_x) run through the course's NumPy cell, which
     computes exactly what the Keras layer does (for the GRU, with
     ``reset_after=False``). Returns ``(gates, memory)``: ``gates`` maps each gate
