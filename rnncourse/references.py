@@ -33,6 +33,7 @@ PACKAGE = Path(__file__).resolve().parent
 REFERENCES = {
     "rnncourse.cells": ("CellType.step", "CellType.step_with_gates", "CellType.forward", "merge",
                         "bidirectional_forward", "deep_forward"),
+    "rnncourse.language": ("bigram_table", "bigram_perplexity"),  # chapter 5's fit_bigram and bigram_perplexity
 }
 # Whole modules that no notebook imports and that hold worked answers (Keras models of the book's long runs).
 WHOLE_MODULES = ("rnncourse.experiments",)

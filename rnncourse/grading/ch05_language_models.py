@@ -19,11 +19,11 @@ import math
 
 import numpy as np
 
-from rnncourse.cells import random_parameters
+from rnncourse.cells import SIMPLE_RNN, random_parameters
 from rnncourse.grading.checks import assert_close, assert_count_params, assert_shape, describe_model, is_close, layers_of
 from rnncourse.grading.question import Check, stand_in
 from rnncourse.keras_bridge import keras_rnn_forward, rnn_loss_and_gradients
-from rnncourse.language import EOS, keras_language_model, one_hot_sequences, perplexity
+from rnncourse.language import EOS, bigram_perplexity, bigram_table, keras_language_model, one_hot_sequences, perplexity
 
 ATOL = 1e-10
 # A correct sampler fails a chi-square test at this level once in a million runs.
@@ -504,27 +504,6 @@ train_loop_check = Check("train_name_model", collect_train_loop, judge_train_loo
 # ---- 1.6 the bigram baseline and the trained model's perplexity --------------------------------------
 
 
-def bigram_table(names, char_to_ix, alpha):
-    """P[i, j] = P(next = j | previous = i), with <EOS> as the context of the first character; add-alpha."""
-    n = len(char_to_ix)
-    counts = np.full((n, n), float(alpha))
-    eos = char_to_ix[EOS]
-    for name in names:
-        sequence = [eos] + [char_to_ix[char] for char in name] + [eos]
-        np.add.at(counts, (sequence[:-1], sequence[1:]), 1)
-    return counts / counts.sum(axis=1, keepdims=True)
-
-
-def bigram_perplexity(table, names, char_to_ix):
-    eos = char_to_ix[EOS]
-    nll, n = 0.0, 0
-    for name in names:
-        sequence = [eos] + [char_to_ix[char] for char in name] + [eos]
-        nll -= np.sum(np.log(table[sequence[:-1], sequence[1:]]))
-        n += len(sequence) - 1
-    return perplexity(nll, n)
-
-
 def rnn_perplexity(parameters, names, char_to_ix):
     """Held-out perplexity of the course's RNN, from Keras with the same weights."""
     x, y = _batch_arrays(names, char_to_ix)
@@ -624,9 +603,9 @@ def judge_keras_model(data, n_x, n_a, batch, T):
     assert rnns[0]["return_sequences"], (
         "The SimpleRNN returns only its last state: a language model predicts the next character at every step "
         "(return_sequences=True).")
-    rnn_count = n_a * (n_a + n_x + 1)
+    rnn_count = SIMPLE_RNN.count_params(n_x, n_a)
     assert_count_params(f"SimpleRNN({n_a}) on {n_x} features", rnns[0]["params"], rnn_count,
-                        f"n_a (n_a + n_x + 1) = {n_a} x ({n_a} + {n_x} + 1)")
+                        SIMPLE_RNN.count_formula(n_x, n_a))
     dense_count = n_x * (n_a + 1)
     assert_count_params("The model", data["model"]["params"], rnn_count + dense_count,
                         f"{rnn_count} (SimpleRNN) + {dense_count} (Dense: n_x (n_a + 1))")
