@@ -3,8 +3,11 @@
 The corpus is a list of names; a name is a sequence of characters ended by
 ``EOS`` (a newline). The course feeds ``x<1> = 0`` (no character yet) and
 then ``x<t> = y<t-1>``: index lists hold ``None`` where the input is the zero
-vector. None of this is an answer of the assignment: the vocabulary, the
-(x, y) pairs, the sampler and the bigram model are the students' to write.
+vector. The character bigram model is the baseline the page and the checks
+measure the RNNs against; the assignment asks students to write their own
+(``fit_bigram``), so the sandbox hides these two functions when a notebook is
+graded (``rnncourse/references.py``). The vocabulary, the (x, y) pairs and the
+sampler are the students' to write too, and are not here.
 """
 
 import numpy as np
@@ -32,6 +35,33 @@ def perplexity(total_nll, n_tokens):
     """exp(mean negative log-likelihood per predicted token): the number of equally likely choices
     that would leave the model as uncertain as it is."""
     return float(np.exp(total_nll / n_tokens))
+
+
+def bigram_table(names, char_to_ix, alpha):
+    """P[i, j] = P(next = j | previous = i), with <EOS> as the context of the first character; add-alpha.
+
+    Counted on each name framed by ``EOS`` on both sides, so the table also
+    knows how names start and end; ``alpha`` added to every count keeps a pair
+    never seen in training from getting probability 0.
+    """
+    n = len(char_to_ix)
+    counts = np.full((n, n), float(alpha))
+    eos = char_to_ix[EOS]
+    for name in names:
+        sequence = [eos] + [char_to_ix[char] for char in name] + [eos]
+        np.add.at(counts, (sequence[:-1], sequence[1:]), 1)
+    return counts / counts.sum(axis=1, keepdims=True)
+
+
+def bigram_perplexity(table, names, char_to_ix):
+    """Perplexity of a bigram ``table`` on ``names``: every letter and the final <EOS> of each name count."""
+    eos = char_to_ix[EOS]
+    nll, n = 0.0, 0
+    for name in names:
+        sequence = [eos] + [char_to_ix[char] for char in name] + [eos]
+        nll -= np.sum(np.log(table[sequence[:-1], sequence[1:]]))
+        n += len(sequence) - 1
+    return perplexity(nll, n)
 
 
 def keras_language_model(parameters, dtype="float32"):

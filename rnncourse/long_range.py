@@ -328,23 +328,3 @@ def load_results(path=None):
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: run `python -m rnncourse.experiments long_range` first.")
     return json.loads(path.read_text())
-
-
-def agreement_rnn_problem(n_a, lag, m, seed, scale=1.0):
-    """A NumPy problem on the agreement task for the course's RNN: ``(parameters, x, y)``.
-
-    ``x`` holds ``m`` one-hot sentences, shape ``(n_x, m, lag + 2)`` with ``n_x``
-    the vocabulary size, and ``y`` their labels (0 "was", 1 "were"). The weights
-    are a starting point for training a many-to-one RNN with a softmax over the
-    two verbs: ``W_aa = scale * Q`` with ``Q`` a random orthogonal matrix (every
-    singular value equals ``scale``), ``W_ax`` of standard deviation 0.5, small
-    ``W_ya`` and zero biases.
-    """
-    rng = np.random.default_rng(seed)
-    n_x = len(AGREEMENT_VOCABULARY)
-    Q, _ = np.linalg.qr(rng.standard_normal((n_a, n_a)))
-    parameters = {"W_aa": scale * Q, "W_ax": 0.5 * rng.standard_normal((n_a, n_x)), "b_a": np.zeros((n_a, 1)),
-                  "W_ya": 0.1 * rng.standard_normal((2, n_a)), "b_y": np.zeros((2, 1))}
-    tokens, y = agreement_task(m, lag, rng)
-    x = np.eye(n_x)[:, tokens]  # (n_x, m, T_x): one column of the identity per token
-    return parameters, x, y.astype(np.int64)

@@ -34,6 +34,7 @@ PACKAGE = Path(__file__).resolve().parent
 CELL_STEPS = tuple(f"{cell}.step_with_gates" for cell in ("SimpleRNNCell", "GRUCell", "LSTMCell"))
 REFERENCES = {
     "rnncourse.cells": ("Cell.step", *CELL_STEPS, "Cell.forward", "merge", "bidirectional_forward", "deep_forward"),
+    "rnncourse.language": ("bigram_table", "bigram_perplexity"),  # chapter 5's fit_bigram and bigram_perplexity
 }
 # Whole modules that no notebook imports and that hold worked answers (Keras models of the book's long runs).
 WHOLE_MODULES = ("rnncourse.experiments",)

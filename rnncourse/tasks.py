@@ -1,10 +1,37 @@
-"""Synthetic sequence tasks the chapters train and grade on: generated, so that nothing is downloaded.
+"""Synthetic sequence tasks the chapters train and grade on: generators of problems, not checks.
 
 Each task is a function of its sizes and a seed, so that a notebook, a page and
-a check that ask for the same seed get the same sequences.
+a check that ask for the same seed get the same sequences. The pages, the
+notebooks' given code and the checks of ``rnncourse.grading`` draw their
+problems from here, so a grading module imports a task from the library and
+never from an experiment module. Each chapter keeps its own section.
 """
 
 import numpy as np
+
+from rnncourse.data import AGREEMENT_VOCABULARY, agreement_task
+
+# ---- chapter 6: the agreement task for the course's NumPy RNN ---------------------------------
+
+
+def agreement_rnn_problem(n_a, lag, m, seed, scale=1.0):
+    """A NumPy problem on the agreement task for the course's RNN: ``(parameters, x, y)``.
+
+    ``x`` holds ``m`` one-hot sentences, shape ``(n_x, m, lag + 2)`` with ``n_x``
+    the vocabulary size, and ``y`` their labels (0 "was", 1 "were"). The weights
+    are a starting point for training a many-to-one RNN with a softmax over the
+    two verbs: ``W_aa = scale * Q`` with ``Q`` a random orthogonal matrix (every
+    singular value equals ``scale``), ``W_ax`` of standard deviation 0.5, small
+    ``W_ya`` and zero biases.
+    """
+    rng = np.random.default_rng(seed)
+    n_x = len(AGREEMENT_VOCABULARY)
+    Q, _ = np.linalg.qr(rng.standard_normal((n_a, n_a)))
+    parameters = {"W_aa": scale * Q, "W_ax": 0.5 * rng.standard_normal((n_a, n_x)), "b_a": np.zeros((n_a, 1)),
+                  "W_ya": 0.1 * rng.standard_normal((2, n_a)), "b_y": np.zeros((2, 1))}
+    tokens, y = agreement_task(m, lag, rng)
+    x = np.eye(n_x)[:, tokens]  # (n_x, m, T_x): one column of the identity per token
+    return parameters, x, y.astype(np.int64)
 
 
 # ---- chapter 7: remember the first input ---------------------------------------------------------

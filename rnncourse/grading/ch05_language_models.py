@@ -9,8 +9,11 @@ whatever order it consumes random numbers in; a sampler that draws from
 another distribution fails, and the distributions of likely mistakes
 (argmax, temperature after the softmax, the sample not fed back, ...) are
 tested too, so that the message names the mistake. Clipping is compared with
-``tf.clip_by_value`` and ``tf.clip_by_global_norm``; a training step with the
-gradients of ``keras_bridge.rnn_loss_and_gradients``; trained models by their
+``tf.clip_by_value`` and ``tf.clip_by_global_norm``; the student's
+backpropagation through time on padded batches, and a training step, with the
+loss and gradients of ``keras_bridge.rnn_loss_and_gradients`` (likely mistakes
+in the gradients are ``Mistake`` data, their hints name the mistake without
+the formula); trained models by their
 held-out perplexity, which the judge computes itself, against a character
 bigram model fitted to the training names.
 """
@@ -19,11 +22,12 @@ import math
 
 import numpy as np
 
-from rnncourse.cells import random_parameters
+from rnncourse.activations import softmax
+from rnncourse.cells import SIMPLE_RNN, random_parameters
 from rnncourse.grading.checks import assert_close, assert_count_params, assert_shape, describe_model, is_close, layers_of
-from rnncourse.grading.question import Check, stand_in
+from rnncourse.grading.question import Check, Mistake, diagnose, stand_in
 from rnncourse.keras_bridge import keras_rnn_forward, rnn_loss_and_gradients
-from rnncourse.language import EOS, keras_language_model, one_hot_sequences, perplexity
+from rnncourse.language import EOS, bigram_perplexity, bigram_table, keras_language_model, one_hot_sequences, perplexity
 
 ATOL = 1e-10
 # A correct sampler fails a chi-square test at this level once in a million runs.
@@ -183,14 +187,14 @@ def _judge_draws(draws, parameters, char_to_ix, temperature, max_length, mistake
             raise AssertionError(hint)
     raise AssertionError(
         f"The {len(draws)} sampled names do not follow the model's probabilities (chi-square test, p < "
-        f"{SIGNIFICANCE:g}). Check that each step computes a = tanh(W_ax x + W_aa a_prev + b_a), draws from "
-        "softmax((W_ya a + b_y) / temperature), and feeds the drawn character back as the next x (one-hot).")
+        f"{SIGNIFICANCE:g}). Check each step against the model's equations: the new state, the scores divided by "
+        "the temperature before the softmax, a random draw, and the drawn character fed back as the next x.")
 
 
 def _common_mistakes(parameters, temperature, max_length):
     def mistakes(eos):
         yield ("The names follow the model's distribution at temperature 1, not at temperature "
-               f"{temperature}: divide the scores z = W_ya a + b_y by the temperature before the softmax "
+               f"{temperature}: divide the scores z by the temperature before the softmax "
                "(dividing the probabilities after the softmax changes nothing once they are normalised).",
                name_distribution(parameters, eos, 1.0, max_length)) if temperature != 1 else None
         yield ("Each character is drawn as if the input were always the zero vector: feed the drawn character "
@@ -225,9 +229,6 @@ def judge_vocabulary(data, n_names, n_letters, seed):
         "ix_to_char should be the inverse of char_to_ix: {index: character}.")
 
 
-vocabulary_check = Check("build_vocabulary", collect_vocabulary, judge_vocabulary)
-
-
 def collect_name_to_xy(name_to_xy, n_names, n_letters, seed):
     names = random_names(n_names, n_letters, seed)
     char_to_ix = vocabulary(names)
@@ -251,7 +252,18 @@ def judge_name_to_xy(data, n_names, n_letters, seed):
         assert X == expected_X, f"For {name!r}, X is {X}, expected {expected_X} (None, then the indices)."
 
 
-name_to_xy_check = Check("name_to_xy", collect_name_to_xy, judge_name_to_xy)
+def collect_vocabulary_and_pairs(build_vocabulary, name_to_xy, n_names, n_letters, seed):
+    return {"vocabulary": collect_vocabulary(build_vocabulary, n_names, n_letters, seed),
+            "pairs": collect_name_to_xy(name_to_xy, n_names, n_letters, seed)}
+
+
+def judge_vocabulary_and_pairs(data, n_names, n_letters, seed):
+    judge_vocabulary(data["vocabulary"], n_names, n_letters, seed)
+    judge_name_to_xy(data["pairs"], n_names, n_letters, seed)
+
+
+vocabulary_and_pairs_check = Check("build_vocabulary and name_to_xy", collect_vocabulary_and_pairs,
+                                   judge_vocabulary_and_pairs)
 
 
 # ---- 1.2 sampling ---------------------------------------------------------------------------------
@@ -339,9 +351,6 @@ def judge_clip(data, n_x, n_a, seed, scale, max_value):
         assert_close(name, actual, expected, ATOL, hint="Clip every entry to [-max_value, max_value] (np.clip).")
 
 
-clip_check = Check("clip by value", collect_clip, judge_clip)
-
-
 def collect_clip_by_global_norm(clip_by_global_norm, n_x, n_a, seed, scale, max_norm):
     result = clip_by_global_norm(random_gradients(n_x, n_a, seed, scale), max_norm)
     assert isinstance(result, (tuple, list)) and len(result) == 2, (
@@ -365,14 +374,122 @@ def judge_clip_by_global_norm(data, n_x, n_a, seed, scale, max_norm):
             raise AssertionError(
                 f"`{name}` is clipped by its own norm: clipping by global norm scales every gradient by the same "
                 "factor, max_norm / global_norm, so the direction of the whole update is kept.")
+        if not is_close(actual, expected.numpy(), ATOL, ATOL) and float(norm) < max_norm and is_close(
+                actual, value * max_norm / float(norm), ATOL, ATOL):
+            raise AssertionError(f"`{name}` is rescaled although the global norm, {float(norm):.4g}, is below "
+                                 f"max_norm = {max_norm}: clipping changes nothing then.")
         assert_close(name, actual, expected.numpy(), ATOL, ATOL,
-                     hint="Multiply every gradient by max_norm / max(global_norm, max_norm).")
+                     hint="Every gradient is scaled by one factor, computed from the global norm and max_norm "
+                          "(the rule above).")
 
 
-clip_by_global_norm_check = Check("clip by global norm", collect_clip_by_global_norm, judge_clip_by_global_norm)
+def collect_clipping(clip, clip_by_global_norm, n_x, n_a, seed, scale, max_value, max_norm):
+    return {"value": collect_clip(clip, n_x, n_a, seed, scale, max_value),
+            "global_norm": collect_clip_by_global_norm(clip_by_global_norm, n_x, n_a, seed, scale, max_norm)}
 
 
-# ---- 1.4 a training step -----------------------------------------------------------------------------
+def judge_clipping(data, n_x, n_a, seed, scale, max_value, max_norm):
+    judge_clip(data["value"], n_x, n_a, seed, scale, max_value)
+    judge_clip_by_global_norm(data["global_norm"], n_x, n_a, seed, scale, max_norm)
+
+
+clipping_check = Check("clip and clip_by_global_norm", collect_clipping, judge_clipping)
+
+
+# ---- 1.4 the gradients of the name model, and a training step ---------------------------------------
+
+GRADIENT_PARAMETERS = ("W_ax", "W_aa", "b_a", "W_ya", "b_y")
+
+
+def gradients_problem(n_names, n_letters, n_a, seed):
+    """A padded batch of random names ``(x, y)``, a random ``a0`` and random parameters of the name model."""
+    names = random_names(n_names, n_letters, seed)
+    char_to_ix = vocabulary(names)
+    x, y = _batch_arrays(names, char_to_ix)
+    rng = np.random.default_rng(seed)
+    parameters = random_parameters(len(char_to_ix), n_a, len(char_to_ix), rng)
+    return x, y, 0.5 * rng.standard_normal((n_a, n_names)), parameters
+
+
+def _numpy_gradients(problem, padding_counts=False, mean=True, tanh_prime_at_prev=False, recurrence=True,
+                     W_aa_with_a_next=False):
+    """J and the gradients in NumPy, with the switches of likely mistakes (the right answer with none)."""
+    x, y, a0, p = problem
+    m, T_x = x.shape[1], x.shape[2]
+    a, y_hat = {-1: a0}, {}
+    for t in range(T_x):
+        a[t] = np.tanh(p["W_ax"] @ x[:, :, t] + p["W_aa"] @ a[t - 1] + p["b_a"])
+        y_hat[t] = softmax(p["W_ya"] @ a[t] + p["b_y"])
+    gradients = {f"d{name}": np.zeros_like(p[name]) for name in GRADIENT_PARAMETERS}
+    da_next = np.zeros_like(a0)
+    for t in reversed(range(T_x)):
+        real = 1.0 if padding_counts else y[:, :, t].sum(axis=0)  # 0 at a padding step
+        dz_y = (y_hat[t] * real - y[:, :, t]) / (m if mean else 1)
+        gradients["dW_ya"] += dz_y @ a[t].T
+        gradients["db_y"] += dz_y.sum(axis=1, keepdims=True)
+        da = p["W_ya"].T @ dz_y + (da_next if recurrence else 0)
+        dz = da * (1 - a[t - 1 if tanh_prime_at_prev else t] ** 2)
+        gradients["dW_ax"] += dz @ x[:, :, t].T
+        gradients["dW_aa"] += dz @ a[t if W_aa_with_a_next else t - 1].T
+        gradients["db_a"] += dz.sum(axis=1, keepdims=True)
+        da_next = p["W_aa"].T @ dz
+    return gradients
+
+
+def _flat(gradients):
+    return np.concatenate([np.ravel(gradients[f"d{name}"]) for name in GRADIENT_PARAMETERS])
+
+
+# The hints name the mistake and the step of the derivation it is in; none prints a gradient's formula.
+GRADIENT_MISTAKES = [
+    Mistake("the padding steps count: a zero target column (after a name's <EOS>) adds nothing to J, so the "
+            "output of that step must add nothing to any gradient either.",
+            lambda problem: _flat(_numpy_gradients(problem, padding_counts=True))),
+    Mistake("the gradients are m times too large: J averages over the m names, so does each of its gradients.",
+            lambda problem: _flat(_numpy_gradients(problem, mean=False))),
+    Mistake("tanh' is taken at a<t-1>: the tanh differentiated at step t is the one whose output is a<t>.",
+            lambda problem: _flat(_numpy_gradients(problem, tanh_prime_at_prev=True))),
+    Mistake("nothing comes back from step t+1: a<t> feeds step t's output and step t+1's state, so its gradient "
+            "has a part from each (the gradient flowing back through W_aa is missing).",
+            lambda problem: _flat(_numpy_gradients(problem, recurrence=False))),
+    Mistake("dW_aa is taken with a<t>: in step t, W_aa multiplies the previous state.",
+            lambda problem: _flat(_numpy_gradients(problem, W_aa_with_a_next=True))),
+]
+
+
+def collect_gradients(loss_and_gradients, n_names, n_letters, n_a, seed):
+    x, y, a0, parameters = gradients_problem(n_names, n_letters, n_a, seed)
+    result = loss_and_gradients(x, y, a0, {k: v.copy() for k, v in parameters.items()})
+    assert isinstance(result, (tuple, list)) and len(result) == 2, "loss_and_gradients should return (J, gradients)."
+    J, gradients = result
+    return {"J": float(J), "gradients": _gradient_dict(gradients, "loss_and_gradients")}
+
+
+def judge_gradients(data, n_names, n_letters, n_a, seed):
+    problem = gradients_problem(n_names, n_letters, n_a, seed)
+    x, y, a0, parameters = problem
+    J, expected = rnn_loss_and_gradients(x, y, a0, parameters)
+    if math.isclose(data["J"], J * n_names, rel_tol=1e-9) and n_names > 1:
+        raise AssertionError("J is summed over the names: the course's J is the mean over the m names of each "
+                             "name's cross-entropy.")
+    assert math.isclose(data["J"], J, rel_tol=1e-9), (
+        f"J is {data['J']:.6g}, expected {J:.6g} (computed by TensorFlow): the cross-entropy of the softmax "
+        "outputs, summed over the steps (a padding step adds nothing) and averaged over the names.")
+    actual = data["gradients"]
+    wrong = [name for name in GRADIENT_NAMES if not is_close(actual[name], expected[name], ATOL, 1e-9)]
+    if not wrong:
+        return
+    diagnose("the gradients", _flat(actual), _flat(expected), problem, GRADIENT_MISTAKES, ATOL)
+    name = wrong[0]  # no listed mistake: say which gradient is off first
+    assert_close(name, actual[name], expected[name], ATOL, 1e-9,
+                 hint="Compared with tf.GradientTape. Go back from the last step to the first: at each step the "
+                      "gradient of the output's score, then that of a<t> (from the output and from step t+1), "
+                      "then through the tanh to the weights.")
+
+
+gradients_check = Check("loss_and_gradients against tf.GradientTape", collect_gradients, judge_gradients)
+
+
 
 
 def _reference_clip_by_global_norm(gradients, max_norm):
@@ -404,7 +521,9 @@ def collect_train_step(train_step, n_names, n_letters, n_a, seed, learning_rate,
     names = random_names(n_names, n_letters, seed)
     char_to_ix = vocabulary(names)
     parameters = random_parameters(len(char_to_ix), n_a, len(char_to_ix), np.random.default_rng(seed))
-    with stand_in(train_step, "clip_by_global_norm", _reference_clip_by_global_norm):
+    # TensorFlow's loss, gradients and clipping stand in for yours: a bug there (graded above) is not counted twice.
+    with stand_in(train_step, "clip_by_global_norm", _reference_clip_by_global_norm), \
+            stand_in(train_step, "loss_and_gradients", rnn_loss_and_gradients):
         result = train_step(names, {k: v.copy() for k, v in parameters.items()}, dict(char_to_ix),
                             learning_rate, max_norm)
     assert isinstance(result, (tuple, list)) and len(result) == 2, "train_step should return (parameters, loss)."
@@ -419,7 +538,7 @@ def judge_train_step(data, n_names, n_letters, n_a, seed, learning_rate, max_nor
     expected, J, gradients = expected_step(names, parameters, char_to_ix, learning_rate, max_norm)
     assert math.isclose(data["loss"], J, rel_tol=1e-9), (
         f"train_step returned the loss {data['loss']:.6g}, expected {J:.6g}: return the J that "
-        "rnn_loss_and_gradients gives for the batch, before the update.")
+        "loss_and_gradients gives for the batch, before the update.")
     for name in parameters:
         actual = data["parameters"][name]
         if is_close(actual, expected[name], 1e-9, 1e-9):
@@ -430,7 +549,7 @@ def judge_train_step(data, n_names, n_letters, n_a, seed, learning_rate, max_nor
         if is_close(actual, parameters[name] + learning_rate * (expected[name] - parameters[name]) * -1):
             raise AssertionError(f"`{name}` moved up the gradient: gradient descent subtracts learning_rate * gradient.")
         assert_close(name, actual, expected[name], 1e-9, 1e-9,
-                     hint="Update each parameter as W <- W - learning_rate * (clipped gradient of W).")
+                     hint="Update each parameter by one step of gradient descent with its clipped gradient.")
 
 
 train_step_check = Check("train_step", collect_train_step, judge_train_step)
@@ -493,8 +612,8 @@ def judge_train_loop(data, n_names, epochs, batch_size, seed):
         raise AssertionError("Each epoch's loss is the loss of its last batch: add up the batches' losses with "
                              "`+=`, not `=`.")
     assert_close("losses", data["losses"], expected, 1e-9,
-                 hint="Return one loss per epoch: the sum of loss * len(batch) over its batches, divided by the "
-                      "number of names.")
+                 hint="Return one loss per epoch: the mean loss per name, each batch's loss weighted by the "
+                      "number of names in it.")
     assert data["W_aa"].shape == (3, 3), "train_name_model should initialise W_aa as (n_a, n_a)."
 
 
@@ -502,27 +621,6 @@ train_loop_check = Check("train_name_model", collect_train_loop, judge_train_loo
 
 
 # ---- 1.6 the bigram baseline and the trained model's perplexity --------------------------------------
-
-
-def bigram_table(names, char_to_ix, alpha):
-    """P[i, j] = P(next = j | previous = i), with <EOS> as the context of the first character; add-alpha."""
-    n = len(char_to_ix)
-    counts = np.full((n, n), float(alpha))
-    eos = char_to_ix[EOS]
-    for name in names:
-        sequence = [eos] + [char_to_ix[char] for char in name] + [eos]
-        np.add.at(counts, (sequence[:-1], sequence[1:]), 1)
-    return counts / counts.sum(axis=1, keepdims=True)
-
-
-def bigram_perplexity(table, names, char_to_ix):
-    eos = char_to_ix[EOS]
-    nll, n = 0.0, 0
-    for name in names:
-        sequence = [eos] + [char_to_ix[char] for char in name] + [eos]
-        nll -= np.sum(np.log(table[sequence[:-1], sequence[1:]]))
-        n += len(sequence) - 1
-    return perplexity(nll, n)
 
 
 def rnn_perplexity(parameters, names, char_to_ix):
@@ -560,13 +658,13 @@ def judge_bigram(data, n_names, n_letters, seed, alpha):
         raise AssertionError(f"The table has no smoothing: add alpha = {alpha} to every count, so that a pair never "
                              "seen in training does not get probability 0 (and a held-out perplexity of infinity).")
     assert_close("the bigram table", table, expected, 1e-9,
-                 hint="Count every pair (previous, next) of each name framed by <EOS> on both sides "
-                      "('\\n' + name + '\\n'), add alpha, and normalise each row.")
+                 hint="Count the pairs (previous, next) of every name framed by <EOS> on both sides, smooth "
+                      "and normalise as the formula above says.")
     reference = bigram_perplexity(_random_table(len(char_to_ix), seed), names, char_to_ix)
     assert math.isclose(data["perplexity"], reference, rel_tol=1e-9), (
-        f"bigram_perplexity gives {data['perplexity']:.6g}, expected {reference:.6g}: exp of the mean of "
-        "-log P[previous, next] over every letter and the final <EOS> of each name (the first letter's "
-        "context is <EOS>).")
+        f"bigram_perplexity gives {data['perplexity']:.6g}, expected {reference:.6g}: every letter and the final "
+        "<EOS> of each name is one predicted character (the first letter's context is <EOS>); see the definition "
+        "of perplexity above.")
 
 
 bigram_check = Check("fit_bigram", collect_bigram, judge_bigram)
@@ -624,9 +722,9 @@ def judge_keras_model(data, n_x, n_a, batch, T):
     assert rnns[0]["return_sequences"], (
         "The SimpleRNN returns only its last state: a language model predicts the next character at every step "
         "(return_sequences=True).")
-    rnn_count = n_a * (n_a + n_x + 1)
+    rnn_count = SIMPLE_RNN.count_params(n_x, n_a)
     assert_count_params(f"SimpleRNN({n_a}) on {n_x} features", rnns[0]["params"], rnn_count,
-                        f"n_a (n_a + n_x + 1) = {n_a} x ({n_a} + {n_x} + 1)")
+                        SIMPLE_RNN.count_formula(n_x, n_a))
     dense_count = n_x * (n_a + 1)
     assert_count_params("The model", data["model"]["params"], rnn_count + dense_count,
                         f"{rnn_count} (SimpleRNN) + {dense_count} (Dense: n_x (n_a + 1))")

@@ -16,7 +16,7 @@ from rnncourse.data import AGREEMENT_FILLERS, AGREEMENT_NOUNS, AGREEMENT_VOCABUL
 from rnncourse.grading.checks import assert_close, assert_count_params, assert_shape, describe_model, is_close, layers_of
 from rnncourse.grading.question import Check, Mistake, diagnose, stand_in
 from rnncourse.keras_bridge import keras_simple_rnn, to_keras_sequence
-from rnncourse.long_range import agreement_rnn_problem
+from rnncourse.tasks import agreement_rnn_problem
 
 ATOL = 1e-8  # float64 NumPy against float64 TensorFlow: about 1e-15 apart on these problems
 # A training run is compared step by step with TensorFlow's; rounding differences grow a little per step.
@@ -54,19 +54,22 @@ def _tanh_prime(a):
     return (1 - a.T ** 2)[:, :, None]
 
 
+# The hints name the mistake and the step of the derivation it is in; none prints the Jacobian.
 JACOBIAN_MISTAKES = [
-    Mistake("it is the transpose of da<t>/da<t-1>: row i holds the derivatives of unit i of a_next, "
-            "so D = diag(1 - a_next^2) @ W_aa, not its transpose.",
+    Mistake("it is the transpose of da<t>/da<t-1>: D[i, j, k] is the derivative of unit j of a_next by unit k "
+            "of a_prev (row j belongs to the new state).",
             lambda c: np.transpose(_tanh_prime(c[0]) * c[3]["W_aa"], (0, 2, 1))),
-    Mistake("tanh' multiplies the columns (W_aa @ diag(1 - a^2)): it scales the rows, D = diag(1 - a_next^2) @ W_aa.",
+    Mistake("tanh' scales the columns of W_aa: the derivative of unit j's tanh multiplies only the derivatives "
+            "of unit j, which make up row j.",
             lambda c: c[3]["W_aa"] * np.transpose(_tanh_prime(c[0]), (0, 2, 1))),
-    Mistake("tanh' is taken at a_prev (1 - a_prev^2): the derivative belongs to the step's own output, 1 - a_next^2.",
+    Mistake("tanh' is taken at a_prev: the tanh differentiated is this step's, whose output is a_next.",
             lambda c: _tanh_prime(c[1]) * c[3]["W_aa"]),
-    Mistake("the factor W_aa is missing: D = diag(1 - a_next^2) @ W_aa, not just the diagonal.",
+    Mistake("the factor W_aa is missing: after tanh', the chain rule differentiates z = W_aa a_prev + ... by a_prev.",
             lambda c: _tanh_prime(c[0]) * np.eye(c[0].shape[0])),
-    Mistake("the tanh' factor is missing: D = diag(1 - a_next^2) @ W_aa, not W_aa alone.",
+    Mistake("the tanh' factor is missing: the chain rule goes through the tanh of the step before it reaches W_aa.",
             lambda c: np.broadcast_to(c[3]["W_aa"], (c[0].shape[1], *c[3]["W_aa"].shape))),
-    Mistake("tanh' is 1 - a_next^2, not 1 - a_next.",
+    Mistake("tanh' is wrong: the derivative of tanh(z), written with tanh(z) itself, is not 1 - tanh(z) "
+            "(chapter 3).",
             lambda c: (1 - c[0].T)[:, :, None] * c[3]["W_aa"]),
 ]
 
@@ -75,10 +78,12 @@ def judge_state_jacobian(data, n_x, n_a, m, seed):
     cache = _step_cache(n_x, n_a, m, seed)
     if data.shape == (n_a, n_a) and m > 1:
         raise AssertionError(f"state_jacobian returned one ({n_a}, {n_a}) matrix: it should return one per example, "
-                             f"shape (m, n_a, n_a) = ({m}, {n_a}, {n_a}).")
+                             f"shape (m, n_a, n_a) = ({m}, {n_a}, {n_a}); each example's Jacobian depends on "
+                             "its own state.")
     assert_shape("D", data, (m, n_a, n_a))
     diagnose("D", data, _tape_jacobian(cache), cache, JACOBIAN_MISTAKES, ATOL,
-             "D[i] = diag(1 - a_next[:, i]^2) @ W_aa for example i (compared with tape.batch_jacobian).")
+             "D[i, j, k] is the derivative of a_next[j, i] by a_prev[k, i]: differentiate the step's equation "
+             "with the chain rule (compared with tape.batch_jacobian).")
 
 
 state_jacobian = Check("state_jacobian against tape.batch_jacobian", collect_state_jacobian, judge_state_jacobian)
@@ -133,15 +138,18 @@ def _wrong_state_gradients(step):
 
 
 STATE_GRADIENT_MISTAKES = [
-    Mistake("each step back multiplies by D, not by its transpose: da<t-1> = D^T da<t> = W_aa.T @ (da * (1 - a^2)).",
+    Mistake("each step back multiplies by D, not by its transpose: da<t-1> = D<t>^T da<t>, so W_aa enters "
+            "transposed.",
             _wrong_state_gradients(lambda da, a, a_prev, W: W @ (da * (1 - a ** 2)))),
-    Mistake("tanh' is taken at a_prev: going back from step t uses 1 - a<t>^2, the derivative at that step's output.",
+    Mistake("tanh' is taken at a_prev: going back from step t, the tanh differentiated is step t's, whose output "
+            "is a<t>.",
             _wrong_state_gradients(lambda da, a, a_prev, W: W.T @ (da * (1 - a_prev ** 2)))),
-    Mistake("the tanh' factor is missing: da<t-1> = W_aa.T @ (da<t> * (1 - a<t>^2)).",
+    Mistake("the tanh' factor is missing: D<t> holds the derivative of step t's tanh as well as W_aa.",
             _wrong_state_gradients(lambda da, a, a_prev, W: W.T @ da)),
-    Mistake("tanh' is applied after W_aa.T: da<t-1> = W_aa.T @ (da<t> * (1 - a<t>^2)), the derivative first.",
+    Mistake("tanh' is applied after W_aa.T: it belongs to the units of step t, so it scales da<t> before W_aa.T "
+            "carries it back (the order of the factors of D<t>^T).",
             _wrong_state_gradients(lambda da, a, a_prev, W: (1 - a ** 2) * (W.T @ da))),
-    Mistake("the factor W_aa is missing: da<t-1> = W_aa.T @ (da<t> * (1 - a<t>^2)).",
+    Mistake("the factor W_aa is missing: D<t> holds W_aa as well as the derivative of the tanh.",
             _wrong_state_gradients(lambda da, a, a_prev, W: da * (1 - a ** 2))),
 ]
 
@@ -383,59 +391,54 @@ def judge_agreement_model(data, vocab_size, n_a, embedding_dim, batch):
 agreement_model = Check("build_agreement_model", collect_agreement_model, judge_agreement_model)
 
 
-# ---- 2.3 Clipping in the Keras optimizer -----------------------------------------------------
+# ---- 2.3-2.4 Clipping in the Keras optimizer, and training on a long lag --------------------
+
+MIN_ACCURACY = 0.9
 
 
-def collect_compiled(compile_agreement_model, learning_rate, max_norm):
-    import keras
-
-    model = keras.Sequential([keras.Input(shape=(None,), dtype="int32"), keras.layers.Embedding(5, 2),
-                              keras.layers.SimpleRNN(3), keras.layers.Dense(1, activation="sigmoid")])
-    compile_agreement_model(model, learning_rate, max_norm)
-    config = model.optimizer.get_config()
+def _compiled(model):
+    """How ``model`` was compiled: the optimizer, its clipping, the loss and the metrics (plain data)."""
+    optimizer = getattr(model, "optimizer", None)
+    assert optimizer is not None, "The model was never compiled: compile it with compile_agreement_model."
+    config = optimizer.get_config()
     loss = model.loss if isinstance(model.loss, str) else type(model.loss).__name__
-    return {"optimizer": type(model.optimizer).__name__,
+    return {"optimizer": type(optimizer).__name__,
             "config": {key: config.get(key) for key in ("learning_rate", "clipnorm", "global_clipnorm", "clipvalue")},
             "loss": str(loss), "from_logits": bool(getattr(model.loss, "from_logits", False)),
             "metrics": [str(m) for m in (model._compile_config.config.get("metrics") or [])]
             if getattr(model, "_compile_config", None) else []}
 
 
-def judge_compiled(data, learning_rate, max_norm):
+def _judge_compiled(data, learning_rate, max_norm):
     config = data["config"]
     assert data["optimizer"] == "Adam", f"The optimizer is {data['optimizer']}; use keras.optimizers.Adam."
     assert np.isclose(config["learning_rate"], learning_rate), (
         f"The learning rate is {config['learning_rate']}; it should be learning_rate = {learning_rate}.")
     if config["clipvalue"] is not None:
-        raise AssertionError("The optimizer clips by value (clipvalue): clip by the global norm, global_clipnorm=max_norm.")
+        raise AssertionError("The optimizer clips by value (clipvalue): clip by the global norm of all the gradients.")
     if config["clipnorm"] is not None:
-        raise AssertionError("The optimizer clips each weight's gradient by its own norm (clipnorm): "
-                             "use global_clipnorm=max_norm, which scales all the gradients by one factor.")
+        raise AssertionError("The optimizer clips each weight's gradient by its own norm (clipnorm): clip by the "
+                             "global norm of all the gradients, which scales them all by one factor.")
     assert config["global_clipnorm"] is not None and np.isclose(config["global_clipnorm"], max_norm), (
         f"The optimizer's global_clipnorm is {config['global_clipnorm']}; it should be max_norm = {max_norm}.")
     assert data["loss"].replace("_", "").lower() == "binarycrossentropy" and not data["from_logits"], (
-        f"The loss is {data['loss']!r}: the model outputs a probability, so use 'binary_crossentropy'.")
-    assert any("accuracy" in metric for metric in data["metrics"]), "Compile with metrics=['accuracy']."
+        f"The loss is {data['loss']!r}: the model outputs a probability, so use the binary cross-entropy.")
+    assert any("accuracy" in metric for metric in data["metrics"]), "Compile with the metric 'accuracy'."
 
 
-compiled = Check("compile_agreement_model", collect_compiled, judge_compiled)
-
-
-# ---- 2.4 Training on a long lag ---------------------------------------------------------------
-
-MIN_ACCURACY = 0.9
-
-
-def collect_trained_model(model, lag, n_examples, seed):
+def collect_trained_model(model, lag, n_examples, seed, learning_rate, max_norm):
     from rnncourse.data import agreement_task
 
     X, _ = agreement_task(n_examples, lag, seed=seed)
-    return {"probabilities": np.asarray(model.predict(X, verbose=0, batch_size=500), dtype=float).reshape(-1)}
+    return {"compiled": _compiled(model),
+            "probabilities": np.asarray(model.predict(X, verbose=0, batch_size=500), dtype=float).reshape(-1)}
 
 
-def judge_trained_model(data, lag, n_examples, seed):
+def judge_trained_model(data, lag, n_examples, seed, learning_rate, max_norm):
+    """The model was compiled as the notebook asks (clipping by global norm in Adam), and it learned the task."""
     from rnncourse.data import agreement_task
 
+    _judge_compiled(data["compiled"], learning_rate, max_norm)
     _, y = agreement_task(n_examples, lag, seed=seed)
     probabilities = data["probabilities"]
     assert probabilities.shape == y.shape, f"The model gave {probabilities.size} predictions for {y.size} sentences."
