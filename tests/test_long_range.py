@@ -36,10 +36,10 @@ def test_gate_trace_reads_a_keras_model_as_the_course_cell_computes_it(layer):
     gates, memory = long_range.gate_trace(model, tokens)
     a_last = np.asarray(model.layers[1](model.layers[0](tokens)))  # (m, n_a)
     if layer == "GRU":
-        assert set(gates) == {"Gamma_u", "Gamma_r"}
+        assert set(gates) == {"Gamma_u", "Gamma_r", "c_tilde"}
         a_numpy = memory[-1]
     else:
-        assert set(gates) == {"Gamma_u", "Gamma_f", "Gamma_o"}
+        assert set(gates) == {"Gamma_u", "Gamma_f", "Gamma_o", "c_tilde"}
         a_numpy = gates["Gamma_o"][-1] * np.tanh(memory[-1])
     assert memory.shape == (9, 6, 5) and all(g.shape == (9, 6, 5) for g in gates.values())
     np.testing.assert_allclose(a_numpy.T, a_last, atol=1e-5)
