@@ -791,6 +791,7 @@ def long_range(short=False, parts=("runs", "gradients")):
 # chapter 10 trains the two-layer model with this recipe and grades it on held-out accuracy.
 DEPTH_RECIPE = {"T_x": 30, "train_sequences": 4_000, "test_sequences": 2_000, "units": [16, 16], "epochs": 10,
                 "batch_size": 64, "learning_rate": 0.01, "seeds": [0, 1, 2]}
+DEPTH_LONGER_FACTOR = 3
 
 
 def gru_tagger(T_x, units):
@@ -831,11 +832,15 @@ def depth(short=False, parts=("runs",)):
     data = (outlier_parity_task(recipe["train_sequences"], recipe["T_x"], seed=0),
             outlier_parity_task(recipe["test_sequences"], recipe["T_x"], seed=1))
     runs = [run_depth(units, seed, recipe, data) for seed in recipe["seeds"] for units in (recipe["units"], [width])]
-    for run in runs:  # what count_params() says is what the cells' formulas say
+    # Does the single layer only learn slower? Both models again from the first seed, with three times the epochs.
+    longer = dict(recipe, epochs=DEPTH_LONGER_FACTOR * recipe["epochs"])
+    longer_runs = [run_depth(units, recipe["seeds"][0], longer, data) for units in (recipe["units"], [width])]
+    for run in runs + longer_runs:  # what count_params() says is what the cells' formulas say
         assert run["params"] == tagger_count(1, run["units"]), run
     return {"command": "python -m rnncourse.experiments depth" + (" --short" if short else ""), "short": short,
             "environment": environment(), "task": "rnncourse.tasks.outlier_parity_task (train seed 0, test seed 1)",
             "recipe": recipe, "single_layer_units": width, "runs": runs,
+            "longer": {"epochs": longer["epochs"], "seed": recipe["seeds"][0], "runs": longer_runs},
             "total_seconds": round(time.perf_counter() - started, 1)}
 
 
