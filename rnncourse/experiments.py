@@ -6,6 +6,7 @@
     python -m rnncourse.experiments comparison       # chapters 9-10: the parts syllabus, subword and best
     python -m rnncourse.experiments comparison --only subword50   # one part (here 1 vs 2 layers over 50 epochs)
     python -m rnncourse.experiments long_range       # chapters 6-8: how far back each cell remembers
+    python -m rnncourse.experiments depth            # chapter 10: two GRU layers against one of the same size
 
 The comparison's parts (``--only PART``, each recorded with its own environment and seconds): ``syllabus`` (the
 word models of chapter 9, 10 epochs; chapters 7-8 read its bidirectional GRU and LSTM), ``pooling`` (the slides'
@@ -30,33 +31,14 @@ from pathlib import Path
 
 import numpy as np
 
+# The syllabus' IMDB configuration and model (chapters 7-9 build the same one).
+from rnncourse.imdb import EMBEDDING_DIM, MAX_LENGTH, N_UNITS, VOCAB_SIZE, imdb_model, imdb_parameter_counts, word_model
+
 RESULTS = Path(__file__).resolve().parent.parent / "book" / "results"
 
-# The syllabus' IMDB configuration.
-VOCAB_SIZE, EMBEDDING_DIM, MAX_LENGTH, N_UNITS = 10_000, 16, 120, 32
 # Sunspots: the split of chapter 4 and a window of 30 months, as there.
 WINDOW_SIZE = 30
 SUNSPOT_EPOCHS = 150
-
-
-def word_model(name, *middle):
-    """Embedding(10,000, 16) on 120 words -> middle layers -> Dense(6, relu) -> Dense(1, sigmoid)."""
-    import keras
-
-    return keras.Sequential([
-        keras.Input(shape=(MAX_LENGTH,)),
-        keras.layers.Embedding(VOCAB_SIZE, EMBEDDING_DIM),
-        *middle,
-        keras.layers.Dense(6, activation="relu"),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ], name=name)
-
-
-def imdb_model(cell):
-    """Embedding(10,000, 16) -> Bidirectional(cell(32)) -> Dense(6, relu) -> Dense(1, sigmoid)."""
-    import keras
-
-    return word_model(f"imdb_{cell.lower()}", keras.layers.Bidirectional(getattr(keras.layers, cell)(N_UNITS)))
 
 
 def imdb_texts(n_train=None):
@@ -393,8 +375,9 @@ SUBWORD_VOCAB_SIZE, SUBWORD_EMBEDDING_DIM, SUBWORD_MAX_LENGTH = 8_185, 64, 200
 # masked out, every step's states pooled, dropout, and early stopping on the validation reviews.
 BEST_VOCAB_SIZE, BEST_EMBEDDING_DIM, BEST_MAX_LENGTH, BEST_UNITS, BEST_MAX_EPOCHS = 20_000, 128, 1_000, 64, 10
 
-# The syllabus' parameter counts; every model's count_params() must equal its number.
-SYLLABUS_PARAMS = {"flatten": 171_533, "bilstm": 172_941, "bigru": 169_997, "conv_average": 171_149,
+# The syllabus' parameter counts; every model's count_params() must equal its number. The course's own
+# bidirectional models are counted by rnncourse/imdb.py (formula_params).
+SYLLABUS_PARAMS = {"flatten": 171_533, "conv_average": 171_149,
                    "conv_max_1000": 29_489, "subword_1_layer": 598_209, "subword_2_layers": 635_329}
 
 
@@ -402,15 +385,15 @@ def flatten_model():
     """Embedding(10,000, 16) -> Flatten -> Dense(6, relu) -> Dense(1, sigmoid): no recurrence at all."""
     import keras
 
-    return word_model("flatten", keras.layers.Flatten())
+    return word_model(keras.layers.Flatten(), name="flatten")
 
 
 def conv_average_model():
     """Embedding(10,000, 16) -> Conv1D(128, 5) -> GlobalAveragePooling1D -> Dense(6, relu) -> Dense(1, sigmoid)."""
     import keras
 
-    return word_model("conv_average", keras.layers.Conv1D(128, 5, activation="relu"),
-                      keras.layers.GlobalAveragePooling1D())
+    return word_model(keras.layers.Conv1D(128, 5, activation="relu"), keras.layers.GlobalAveragePooling1D(),
+                      name="conv_average")
 
 
 def conv_max_small_vocab_model():
@@ -513,7 +496,7 @@ def lstm_model():
     """Embedding(10,000, 16) -> LSTM(32), left to right only -> Dense(6, relu) -> Dense(1, sigmoid)."""
     import keras
 
-    return word_model("lstm", keras.layers.LSTM(N_UNITS))
+    return word_model(keras.layers.LSTM(N_UNITS), name="lstm")
 
 
 def formula_params(name):
@@ -524,6 +507,8 @@ def formula_params(name):
         return VOCAB_SIZE * EMBEDDING_DIM + LSTM.count_params(EMBEDDING_DIM, N_UNITS) + N_UNITS * 6 + 6 + 6 + 1
     if name == "pooling":  # the pooling has no weight: Dense(24) reads the 16 averaged features
         return VOCAB_SIZE * EMBEDDING_DIM + EMBEDDING_DIM * 24 + 24 + 24 + 1
+    if name in ("bilstm", "bigru"):  # the course's own model (the slide prints 173,941 for the LSTM's)
+        return sum(imdb_parameter_counts("LSTM" if name == "bilstm" else "GRU"))
     assert name == "best"
     return (BEST_VOCAB_SIZE * BEST_EMBEDDING_DIM
             + GRU.count_bidirectional(BEST_EMBEDDING_DIM, BEST_UNITS, GRU.keras_bias_vectors)
@@ -801,9 +786,68 @@ def long_range(short=False, parts=("runs", "gradients")):
     return sweep.sweep(short=short, parts=parts)
 
 
-EXPERIMENTS = {"gated": gated, "sunspots": sunspots, "comparison": comparison, "long_range": long_range}
+# Chapter 10: a task where depth pays (rnncourse.tasks.outlier_parity_task). Two GRU layers against the narrowest
+# single GRU layer with at least their parameters, trained the same way, over three seeds; the notebook of
+# chapter 10 trains the two-layer model with this recipe and grades it on held-out accuracy.
+DEPTH_RECIPE = {"T_x": 30, "train_sequences": 4_000, "test_sequences": 2_000, "units": [16, 16], "epochs": 10,
+                "batch_size": 64, "learning_rate": 0.01, "seeds": [0, 1, 2]}
+DEPTH_LONGER_FACTOR = 3
+
+
+def gru_tagger(T_x, units):
+    """Input(T_x, 1) -> GRU(units[0]) -> ... -> GRU(units[-1]) -> Dense(1, sigmoid), every layer on every step."""
+    import keras
+
+    return keras.Sequential([keras.Input(shape=(T_x, 1)),
+                             *[keras.layers.GRU(n_a, return_sequences=True) for n_a in units],
+                             keras.layers.Dense(1, activation="sigmoid")])
+
+
+def run_depth(units, seed, recipe, data):
+    """Train one tagger of the depth comparison from ``seed`` and score it on the held-out sequences."""
+    import keras
+
+    (x_train, y_train), (x_test, y_test) = data
+    keras.utils.set_random_seed(seed)
+    model = gru_tagger(recipe["T_x"], units)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=recipe["learning_rate"]), loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    started = time.perf_counter()
+    history = model.fit(x_train, y_train, epochs=recipe["epochs"], batch_size=recipe["batch_size"], verbose=0)
+    seconds = time.perf_counter() - started
+    return {"units": list(units), "layers": len(units), "seed": seed, "params": int(model.count_params()),
+            "train_seconds": round(seconds, 1),
+            "train_accuracy": [round(float(a), 4) for a in history.history["accuracy"]],
+            "test_accuracy": float(model.evaluate(x_test, y_test, verbose=0)[1])}
+
+
+def depth(short=False, parts=("runs",)):
+    """Chapter 10: two GRU layers against one of about the same size on a task that needs two stages per step."""
+    from rnncourse.tasks import narrowest_single_layer, outlier_parity_task, tagger_count
+
+    started = time.perf_counter()
+    recipe = dict(DEPTH_RECIPE, **({"epochs": 1, "train_sequences": 256, "test_sequences": 256, "seeds": [0]}
+                                  if short else {}))
+    width = narrowest_single_layer(1, recipe["units"])
+    data = (outlier_parity_task(recipe["train_sequences"], recipe["T_x"], seed=0),
+            outlier_parity_task(recipe["test_sequences"], recipe["T_x"], seed=1))
+    runs = [run_depth(units, seed, recipe, data) for seed in recipe["seeds"] for units in (recipe["units"], [width])]
+    # Does the single layer only learn slower? Both models again from the first seed, with three times the epochs.
+    longer = dict(recipe, epochs=DEPTH_LONGER_FACTOR * recipe["epochs"])
+    longer_runs = [run_depth(units, recipe["seeds"][0], longer, data) for units in (recipe["units"], [width])]
+    for run in runs + longer_runs:  # what count_params() says is what the cells' formulas say
+        assert run["params"] == tagger_count(1, run["units"]), run
+    return {"command": "python -m rnncourse.experiments depth" + (" --short" if short else ""), "short": short,
+            "environment": environment(), "task": "rnncourse.tasks.outlier_parity_task (train seed 0, test seed 1)",
+            "recipe": recipe, "single_layer_units": width, "runs": runs,
+            "longer": {"epochs": longer["epochs"], "seed": recipe["seeds"][0], "runs": longer_runs},
+            "total_seconds": round(time.perf_counter() - started, 1)}
+
+
+EXPERIMENTS = {"gated": gated, "sunspots": sunspots, "comparison": comparison, "long_range": long_range,
+               "depth": depth}
 PARTS = {"gated": ("sunspots",), "sunspots": ("variants", "simple_rnn"), "comparison": tuple(COMPARISON_PARTS),
-         "long_range": ("runs", "gradients")}
+         "long_range": ("runs", "gradients"), "depth": ("runs",)}
 
 
 def main(argv=None):

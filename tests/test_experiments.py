@@ -8,6 +8,7 @@ import pytest
 
 from rnncourse import experiments
 from rnncourse.cells import GRU, LSTM
+from rnncourse.imdb import imdb_model, imdb_parameter_counts
 
 # The short modes train (seconds to minutes): slow. The checks of committed results and of the batching take
 # milliseconds once TensorFlow is imported, which the fast tier does anyway: fast.
@@ -63,8 +64,11 @@ def test_comparison_short_mode_builds_every_model_with_its_count(tmp_path):
     assert set(runs) == set(experiments.COMPARISON_MODELS)
     # The syllabus' numbers (the command asserts them too), and the others from the formulas of rnncourse/cells.py.
     assert {name: run["params"] for name, run in runs.items() if name in experiments.SYLLABUS_PARAMS} == {
-        "flatten": 171_533, "bilstm": 172_941, "bigru": 169_997, "conv_average": 171_149, "conv_max_1000": 29_489,
+        "flatten": 171_533, "conv_average": 171_149, "conv_max_1000": 29_489,
         "subword_1_layer": 598_209, "subword_2_layers": 635_329}
+    # The course's own IMDB model, counted where it is built (rnncourse/imdb.py).
+    assert runs["bilstm"]["params"] == sum(imdb_parameter_counts("LSTM"))
+    assert runs["bigru"]["params"] == sum(imdb_parameter_counts("GRU"))
     assert runs["lstm"]["params"] == 160_000 + LSTM.count_params(16, 32) + 32 * 6 + 6 + 7
     # Dense(1) reads the mean and the max of both directions' 64 states.
     assert runs["best"]["params"] == 20_000 * 128 + 2 * GRU.count_params(128, 64, bias_vectors=2) + 4 * 64 + 1
@@ -74,6 +78,16 @@ def test_comparison_short_mode_builds_every_model_with_its_count(tmp_path):
         numbers += [value for values in run["history"].values() for value in values]
         assert all(math.isfinite(number) for number in numbers), name
         assert 0 <= run["test_accuracy"] <= 1 and run["test_reviews"] == 320 and run["train_reviews"] == 256, name
+
+
+@pytest.mark.parametrize("cell_name", ["SimpleRNN", "GRU", "LSTM"])
+@pytest.mark.parametrize("merge_mode", ["concat", "sum"])
+def test_imdb_model_is_counted_by_the_cells_formulas(cell_name, merge_mode):
+    model = imdb_model(cell_name, merge_mode)
+    assert [layer.count_params() for layer in model.layers] == imdb_parameter_counts(cell_name, merge_mode)
+    assert [type(layer).__name__ for layer in model.layers] == ["Embedding", "Bidirectional", "Dense", "Dense"]
+    assert model.input_shape == (None, experiments.MAX_LENGTH) and model.output_shape == (None, 1)
+    assert model.layers[1].forward_layer.units == experiments.N_UNITS
 
 
 def test_length_batches_hold_every_review_once_and_cut_only_padding():

@@ -74,3 +74,24 @@ def test_every_stored_result_records_how_it_was_made(path):
         missing = PROVENANCE - set(env)
         assert not missing, f"{path.name} {where}: no {sorted(missing)}"
         assert env["commit"], f"{path.name} {where}: empty commit"
+
+
+def test_chapter_10_grades_depth_where_the_stored_measurement_separates_the_models():
+    """The deep model must beat a threshold that every single layer of the same size missed, and every stack met."""
+    from autograder import source
+    from autograder.course import assignments
+
+    results = json.loads((RESULTS / "depth.json").read_text())
+    recipe, runs = results["recipe"], results["runs"]
+    assert not results["short"] and len(recipe["seeds"]) >= 3
+    stacks = [run["test_accuracy"] for run in runs if run["units"] == recipe["units"]]
+    single = [run["test_accuracy"] for run in runs if run["units"] == [results["single_layer_units"]]]
+    assert len(stacks) == len(single) == len(recipe["seeds"])
+    assert all(run["params"] <= single_run["params"] for run in runs if run["units"] == recipe["units"]
+               for single_run in runs if run["layers"] == 1)
+    chapter = next(a for a in assignments() if a.name == "ch10_deep_rnns")
+    question = next(q for q in source.load(chapter).questions if q.id == "test_deep_tagger_accuracy")
+    for case in question.all_cases():
+        assert max(single) < case["min_accuracy"] <= min(stacks), (case, stacks, single)
+        assert case["compared_with"] == recipe["units"] and case["train_sequences"] == recipe["train_sequences"]
+        assert case["T_x"] == recipe["T_x"] and case["batch_size"] == recipe["batch_size"]

@@ -15,6 +15,8 @@ from rnncourse.activations import softmax
 from rnncourse.cells import CELLS, MERGE_MODES, SCALE, merge
 from rnncourse.grading.checks import assert_count_params, assert_epoch_steps, assert_shape, describe_model, layers_of
 from rnncourse.grading.question import Check, Mistake, diagnose, stand_in
+from rnncourse.imdb import imdb_model
+from rnncourse.tasks import next_input_task
 from rnncourse.keras_bridge import (from_keras_sequence, keras_bidirectional, keras_bidirectional_forward,
                                     keras_softmax_output, to_keras_sequence)
 
@@ -45,8 +47,7 @@ def _keras_backward(cell, x, a0, parameters):
 NOT_PUT_BACK = ("the states are in the order the backward pass computed them (a_bwd<T_x> first): reverse them back "
                 "into time order, so that a_bwd[:, :, t] is the state after reading x<T_x>, ..., x<t>.")
 NOT_REVERSED = ("the cell read the sequence from its first step: the backward direction must read the sequence from "
-                "its last step to its first (feed x[:, :, ::-1]); reordering the states of a left-to-right run is not "
-                "reading backwards.")
+                "its last step to its first; reordering the states of a left-to-right run is not reading backwards.")
 
 
 def collect_backward_states(backward_states, cell, n_x, n_a, m, T_x, seed):
@@ -71,10 +72,6 @@ backward_states = Check("backward_states", collect_backward_states, judge_backwa
 
 # ---- 1.2 Both directions, merged ------------------------------------------------------------------
 
-MERGE_FORMULAS = {"concat": "[a_fwd; a_bwd] (np.concatenate along axis 0, forward rows first)",
-                  "sum": "a_fwd + a_bwd", "ave": "(a_fwd + a_bwd) / 2", "mul": "a_fwd * a_bwd"}
-
-
 def _brnn_mistakes(p, merge_mode):
     cell, x = p["cell"], p["x"]
 
@@ -90,8 +87,8 @@ def _brnn_mistakes(p, merge_mode):
                 lambda _: run(bwd="parameters_fwd")),
         Mistake("the backward direction starts from a0_fwd: it starts from its own initial state a0_bwd.",
                 lambda _: run(a0_bwd="a0_fwd")),
-        *(Mistake(f"with merge_mode={merge_mode!r} the states are merged as {other!r} merges them; "
-                  f"{merge_mode!r} is {MERGE_FORMULAS[merge_mode]}.", lambda _, other=other: run(mode=other))
+        *(Mistake(f"with merge_mode={merge_mode!r} the states are merged as {other!r} merges them (the table of "
+                  "merge modes, 1.2).", lambda _, other=other: run(mode=other))
           for other in MERGE_MODES if other not in (merge_mode, "concat")),
     ]
     if merge_mode == "concat":
@@ -124,28 +121,11 @@ def _judge_merged(data, cell, n_x, n_a, m, T_x, seed, merge_mode, hint):
 
 def judge_brnn_forward(data, cell, n_x, n_a, m, T_x, seed, merge_mode):
     _judge_merged(data, cell, n_x, n_a, m, T_x, seed, merge_mode,
-                  f"merge_mode={merge_mode!r} is {MERGE_FORMULAS[merge_mode]}, with a_fwd = cell.forward(x, a0_fwd, "
-                  "parameters_fwd) and a_bwd from backward_states.")
+                  f"Keras' Bidirectional(merge_mode={merge_mode!r}) computes other states from the forward direction "
+                  "and your backward_states' one (the table of merge modes, 1.2).")
 
 
 brnn_forward = Check("brnn_forward", collect_brnn_forward, judge_brnn_forward)
-
-
-def collect_brnn_matches_keras(backward_states, brnn_forward, cell, n_x, n_a, m, T_x, seed, merge_mode):
-    p = _problem(cell, n_x, n_a, m, T_x, seed)
-    a = brnn_forward(p["x"], p["a0_fwd"], p["a0_bwd"], p["parameters_fwd"], p["parameters_bwd"], p["cell"],
-                     merge_mode=merge_mode)
-    return {"a": np.asarray(a, dtype=float)}
-
-
-def judge_brnn_matches_keras(data, cell, n_x, n_a, m, T_x, seed, merge_mode):
-    _judge_merged(data, cell, n_x, n_a, m, T_x, seed, merge_mode,
-                  f"Keras' Bidirectional({CELLS[cell].keras_layer}, merge_mode={merge_mode!r}) with the same weights "
-                  "computes other states.")
-
-
-brnn_matches_keras = Check("brnn_forward against Keras Bidirectional", collect_brnn_matches_keras,
-                           judge_brnn_matches_keras)
 
 
 # ---- 1.3 Predictions at every step --------------------------------------------------------------
@@ -167,15 +147,76 @@ def judge_brnn_predict(data, cell, n_x, n_a, n_y, m, T_x, seed):
     expected = from_keras_sequence(np.asarray(keras_softmax_output({"W_ya": p["W_ya"], "b_y": p["b_y"]})(states)))
     a = from_keras_sequence(np.asarray(states))
     logits = np.einsum("yn,nmt->ymt", p["W_ya"], a)
-    mistakes = [Mistake("y_hat is not a probability distribution: apply the softmax to W_ya a<t> + b_y.",
+    mistakes = [Mistake("y_hat is not a probability distribution: the softmax is missing (the equation of 1.3).",
                         lambda _: logits + p["b_y"][:, :, None]),
-                Mistake("the bias b_y is missing.", lambda _: softmax(logits))]
+                Mistake("the bias b_y is missing (the equation of 1.3).", lambda _: softmax(logits))]
     diagnose("y_hat", data["y_hat"], expected, None, mistakes, ATOL,
-             "y_hat<t> = softmax(W_ya [a_fwd<t>; a_bwd<t>] + b_y) at every step t (Keras: Bidirectional, then "
-             "Dense(softmax) on every step).")
+             "Keras' Bidirectional, then Dense(softmax) on every step, computes other predictions (the equation "
+             "of 1.3: both directions, every step).")
 
 
 brnn_predict = Check("brnn_predict", collect_brnn_predict, judge_brnn_predict)
+
+
+# ---- 1.4 Which state a prediction needs: filling in a blank --------------------------------------
+
+
+def _blank_problem(n_a, m, T_x, blanks, seed):
+    """Both directions' states (random: only which one is read matters), their initial states and the blanks."""
+    rng = np.random.default_rng(seed)
+    a_fwd, a_bwd = rng.standard_normal((n_a, m, T_x)), rng.standard_normal((n_a, m, T_x))
+    a0_fwd, a0_bwd = rng.standard_normal((n_a, m)), rng.standard_normal((n_a, m))
+    return dict(a_fwd=a_fwd, a_bwd=a_bwd, a0_fwd=a0_fwd, a0_bwd=a0_bwd, blanks=np.asarray(blanks))
+
+
+def _context(p, fwd_offset=-1, bwd_offset=1, swap=False, wrap=False):
+    """The states each example's prediction reads: the forward direction's at blank + fwd_offset, the backward
+    one's at blank + bwd_offset, each direction's initial state where that step is off the sequence (with ``wrap``,
+    Python's negative indices instead: the likely mistake at the first step)."""
+    a_fwd, a_bwd, T_x = p["a_fwd"], p["a_bwd"], p["a_fwd"].shape[2]
+    columns = []
+    for i, t in enumerate(p["blanks"]):
+        left, right = t + fwd_offset, t + bwd_offset
+        fwd = a_fwd[:, i, left] if 0 <= left < T_x or (wrap and left == -1) else p["a0_fwd"][:, i]
+        bwd = a_bwd[:, i, right] if 0 <= right < T_x else p["a0_bwd"][:, i]
+        columns.append(np.concatenate([bwd, fwd] if swap else [fwd, bwd]))
+    return np.stack(columns, axis=1)
+
+
+READ_THE_BLANK = ("the {which} state you took has read the blank x<t> itself: take the last state of that direction "
+                  "before it reaches step t (chapter 9, what a_fwd<t> and a_bwd<t> have read).")
+
+
+def _blank_mistakes():
+    return [
+        Mistake(READ_THE_BLANK.format(which="forward and the backward"), lambda p: _context(p, 0, 0)),
+        Mistake(READ_THE_BLANK.format(which="forward"), lambda p: _context(p, 0, 1)),
+        Mistake(READ_THE_BLANK.format(which="backward"), lambda p: _context(p, -1, 0)),
+        Mistake("each direction's state is taken on the wrong side of the blank: the forward direction reads the "
+                "inputs left of step t, the backward one those right of it.", lambda p: _context(p, 1, -1)),
+        Mistake("the halves are in the wrong order: the forward direction's state on top, as W_ya expects.",
+                lambda p: _context(p, swap=True)),
+        Mistake("at a blank on the first step, index -1 wraps around to the last step, a state that has read the "
+                "whole sequence, blank included: with nothing left of the blank, the forward direction has read "
+                "nothing yet.", lambda p: _context(p, wrap=True)),
+    ]
+
+
+def collect_blank_context(blank_context, n_a, m, T_x, blanks, seed):
+    p = _blank_problem(n_a, m, T_x, blanks, seed)
+    context = blank_context(p["a_fwd"], p["a_bwd"], p["a0_fwd"], p["a0_bwd"], p["blanks"].copy())
+    return {"context": np.asarray(context, dtype=float)}
+
+
+def judge_blank_context(data, n_a, m, T_x, blanks, seed):
+    p = _blank_problem(n_a, m, T_x, blanks, seed)
+    assert_shape("context", data["context"], (2 * n_a, m))
+    diagnose("context", data["context"], _context(p), p, _blank_mistakes(), ATOL,
+             f"for blanks at steps {list(blanks)} (of T_x = {T_x}) other states were expected: for each example, the "
+             "two states that have read as much of the sequence as they can without reading its blank.")
+
+
+blank_context = Check("blank_context", collect_blank_context, judge_blank_context)
 
 
 # ---- 2.1 Parameter counts ---------------------------------------------------------------------------
@@ -197,31 +238,19 @@ def judge_brnn_parameter_count(data, sizes):
     for cell_name, n_x, n_a in sizes:
         cell = CELLS[cell_name]
         actual, expected = data[f"{cell_name},{n_x},{n_a}"], _keras_bidirectional_count(cell_name, n_x, n_a)
-        bias_vectors = cell.keras_bias_vectors
-        formula = f"2 directions x {cell.count_formula(n_x, n_a, bias_vectors)}"
-        if cell_name == "GRU":
-            formula += " (Keras' GRU has reset_after=True by default: two bias vectors per block)"
+        call = f"brnn_parameter_count({cell_name!r}, {n_x}, {n_a})"
         assert actual != expected // 2, (
-            f"brnn_parameter_count({cell_name!r}, {n_x}, {n_a}) is {actual:,}, the count of one direction: "
-            f"Bidirectional holds two layers with weights of their own, {expected:,} = {formula}.")
+            f"{call} is {actual:,}, the count of one direction: Bidirectional holds two layers with weights of their own.")
+        if cell_name == "GRU":
+            assert actual != cell.count_bidirectional(n_x, n_a, bias_vectors=1), (
+                f"{call} is {actual:,}, a GRU with one bias vector per block: Keras' GRU has reset_after=True by "
+                "default, two bias vectors per block (chapter 7).")
         assert actual == expected, (
-            f"brnn_parameter_count({cell_name!r}, {n_x}, {n_a}) is {actual!r}; Keras' Bidirectional({cell_name}({n_a})) "
-            f"on {n_x} features has {expected:,} = {formula}.")
+            f"{call} is {actual!r}; Keras' Bidirectional({cell_name}({n_a})) on {n_x} features has {expected:,} "
+            f"(the count of one {cell_name} layer, chapters 2, 7 and 8, for each direction).")
 
 
 brnn_parameter_count = Check("brnn_parameter_count", collect_brnn_parameter_count, judge_brnn_parameter_count)
-
-
-def _imdb_model(vocab_size, embedding_dim, max_length, n_units, cell_name, merge_mode):
-    import keras
-
-    return keras.Sequential([
-        keras.Input(shape=(max_length,)),
-        keras.layers.Embedding(vocab_size, embedding_dim),
-        keras.layers.Bidirectional(getattr(keras.layers, cell_name)(n_units), merge_mode=merge_mode),
-        keras.layers.Dense(6, activation="relu"),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ])
 
 
 def collect_imdb_brnn_parameter_count(imdb_brnn_parameter_count, models):
@@ -232,17 +261,18 @@ def judge_imdb_brnn_parameter_count(data, models):
     for model in models:
         vocab_size, embedding_dim, n_units, cell_name, merge_mode = model
         actual = data[",".join(map(str, model))]
-        expected = int(_imdb_model(vocab_size, embedding_dim, 120, n_units, cell_name, merge_mode).count_params())
+        keras_model = imdb_model(cell_name, merge_mode, n_units, vocab_size, embedding_dim)
+        expected = int(keras_model.count_params())
+        parts = [int(layer.count_params()) for layer in keras_model.layers]
         width = 2 * n_units if merge_mode == "concat" else n_units
-        parts = [vocab_size * embedding_dim, _keras_bidirectional_count(cell_name, embedding_dim, n_units),
-                 width * 6 + 6, 6 + 1]
         call = f"imdb_brnn_parameter_count{tuple(model)}"
         if merge_mode != "concat":
             assert actual != expected + n_units * 6, (
                 f"{call} is {actual:,}: with merge_mode={merge_mode!r} the Bidirectional layer gives n_units = "
-                f"{n_units} numbers per review, not 2 x {n_units}, so Dense(6) has {width} x 6 + 6 parameters.")
-        assert_count_params(call, actual, expected,
-                            " + ".join(f"{part:,}" for part in parts) + " (Embedding, Bidirectional, Dense(6), Dense(1))")
+                f"{n_units} numbers per review, not 2 x {n_units}: Dense(6) reads {width}.")
+        assert actual == expected, (
+            f"{call} is {actual!r}; the Keras model has {expected:,} parameters: count its {len(parts)} layers with "
+            "weights one by one (Embedding, Bidirectional, Dense(6) on what the merge gives, Dense(1)).")
 
 
 imdb_brnn_parameter_count = Check("imdb_brnn_parameter_count", collect_imdb_brnn_parameter_count,
@@ -250,19 +280,6 @@ imdb_brnn_parameter_count = Check("imdb_brnn_parameter_count", collect_imdb_brnn
 
 
 # ---- 2.2 A tagger that needs the next input -------------------------------------------------------
-
-
-def next_input_task(n_sequences, T_x, seed):
-    """``(x, y)``: ``x`` is ``(n_sequences, T_x, 1)`` noise; the label of step t says whether x<t> + x<t+1> > 0.
-
-    The last step has no next input (it counts as 0). A left-to-right RNN has
-    not read x<t+1> when it labels step t, so it can only guess that half of the
-    sum (about 75% right); a bidirectional one has read it.
-    """
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((n_sequences, T_x, 1))
-    following = np.concatenate([x[:, 1:, 0], np.zeros((n_sequences, 1))], axis=1)
-    return x.astype("float32"), (x[:, :, 0] + following > 0).astype("float32")[:, :, None]
 
 
 def collect_tagger_model(build_tagger, T_x, n_units, bidirectional):

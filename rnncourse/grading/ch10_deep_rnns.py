@@ -10,11 +10,11 @@ tables of wrong formulas (``Mistake``).
 
 import numpy as np
 
-from rnncourse.activations import softmax
 from rnncourse.cells import CELLS, SCALE, layer_inputs, stack_count_params
-from rnncourse.grading.checks import assert_count_params, assert_shape, describe_model, layers_of
+from rnncourse.grading.checks import assert_epoch_steps, assert_shape, describe_model, layers_of
 from rnncourse.grading.question import Check, Mistake, diagnose
 from rnncourse.keras_bridge import from_keras_sequence, keras_deep_forward, keras_softmax_output
+from rnncourse.tasks import narrowest_single_layer, outlier_parity_task, tagger_count
 
 ATOL = 1e-8
 
@@ -54,8 +54,8 @@ def _runs_only_for_some_shapes(formula):
     return wrong
 
 
-LAYER_READS_X = ("layer l reads x: every layer above the first reads the states a^[l-1]<t> of the layer below, "
-                 "computed at the same step t.")
+LAYER_READS_X = ("layer l reads x: a layer above the first reads the layer below it (the equation of a deep RNN, "
+                 "Part 1).")
 SHARED_A0 = "every layer starts from a0[0]: layer l starts from its own initial state a0[l]."
 SHARED_WEIGHTS = "every layer uses parameters[0]: layer l has weights of its own, parameters[l]."
 
@@ -89,8 +89,8 @@ def judge_deep_rnn_forward(data, cells, n_x, units, m, T_x, seed):
     for l in range(L):
         assert_shape(f"a[{l}]", data["a"][l], (units[l], m, T_x))
         diagnose(f"a[{l}] (layer {l + 1}, a {p['cells'][l].name})", data["a"][l], expected[l], p, _layer_mistakes(p, l),
-                 ATOL, f"Keras' stacked layers with the same weights compute other states for layer {l + 1}: "
-                 "a^[l]<t> = cell^[l](a^[l-1]<t>, a^[l]<t-1>), with a^[0] = x.")
+                 ATOL, f"Keras' stacked layers with the same weights compute other states for layer {l + 1} (the "
+                 "equation of a deep RNN, Part 1: which states at which step a layer reads).")
 
 
 deep_rnn_forward = Check("deep_rnn_forward against stacked Keras layers", collect_deep_rnn_forward,
@@ -122,11 +122,11 @@ def judge_deep_rnn_predict(data, cells, n_x, units, n_y, m, T_x, seed, return_se
             f"y_hat has a prediction for every step: with return_sequences=False only the last step's, shape {(n_y, m)}.")
         assert_shape("y_hat", data["y_hat"], (n_y, m))
         expected = every_step[:, :, -1]
-    assert_close_hint = ("y_hat<t> = softmax(W_ya a^[L]<t> + b_y), from the states of the top layer L, "
-                         "compared with stacked Keras layers and Dense(softmax) holding the same weights.")
+    assert_close_hint = ("Stacked Keras layers and Dense(softmax) holding the same weights predict otherwise (the "
+                         "equation of 1.2: which layer the output reads).")
     W_ya, b_y = p["parameters_y"]["W_ya"], p["parameters_y"]["b_y"]
     last = (lambda v: v) if return_sequences else (lambda v: v[:, :, -1])
-    mistakes = [Mistake("y_hat is not a probability distribution: apply the softmax to W_ya a^[L]<t> + b_y.",
+    mistakes = [Mistake("y_hat is not a probability distribution: the softmax is missing (the equation of 1.2).",
                         lambda _: last(np.einsum("yn,nmt->ymt", W_ya, top) + b_y[:, :, None]))]
     diagnose("y_hat", data["y_hat"], expected, None, mistakes, ATOL, assert_close_hint)
 
@@ -166,13 +166,13 @@ def judge_stack_parameter_counts(data, stacks):
         if bidirectional and actual != expected and actual == stack_count_params(
                 cell, n_x, units, True, cell.keras_bias_vectors, merge_mode="sum"):
             raise AssertionError(f"{call} is {actual}: a bidirectional layer (merge_mode='concat') gives the next "
-                                 "layer 2 n_a numbers per step, so n_x^[l] = 2 n_a^[l-1].")
+                                 "layer 2 n_a numbers per step, the states of both its directions.")
         if actual != expected and actual == every_layer_reads_x:
             raise AssertionError(f"{call} is {actual}: every layer was counted on the n_x = {n_x} input features; "
-                                 "layer l reads the states of layer l - 1, n_x^[l] = n_a^[l-1].")
-        for l, (a, e, n_in) in enumerate(zip(actual, expected, layer_inputs(n_x, units, bidirectional))):
-            formula = f"{'2 directions x ' if bidirectional else ''}{cell.count_formula(n_in, units[l], cell.keras_bias_vectors)}"
-            assert_count_params(f"Layer {l + 1} of {call}", a, e, formula)
+                                 "layer l reads the states of layer l - 1.")
+        for l, (a, e) in enumerate(zip(actual, expected)):
+            assert a == e, (f"Layer {l + 1} of {call} has {a!r} parameters; Keras counts {e:,}: one layer of the cell "
+                            f"on what layer {l + 1} reads{', for each direction' if bidirectional else ''} (2.1).")
 
 
 stack_parameter_counts = Check("stack_parameter_counts", collect_stack_parameter_counts, judge_stack_parameter_counts)
@@ -213,27 +213,79 @@ def judge_imdb_deep_model(data, vocab_size, embedding_dim, max_length, units):
         "After the recurrent layers come Dense(64, relu) and Dense(1, sigmoid).")
     lstm_counts = stack_count_params(CELLS["LSTM"], embedding_dim, units, bidirectional=True)
     parts = [vocab_size * embedding_dim, *lstm_counts, 2 * units[-1] * 64 + 64, 64 + 1]
-    assert_count_params("The model", data["params"], sum(parts), " + ".join(f"{part:,}" for part in parts))
+    assert data["params"] == sum(parts), (
+        f"The model has {data['params']:,} parameters, expected {sum(parts):,}: the layers asked for, no more.")
 
 
 imdb_deep_model = Check("build_imdb_deep_model: layers and parameters", collect_imdb_deep_model, judge_imdb_deep_model)
 
 
-# ---- 2.3 Training a deep RNN: remember the first input -------------------------------------------------
-# Chapter 7's memory task and its accuracy check, with two more conditions: the model is a stack of at least
-# two recurrent layers, the lower ones returning their sequences.
+# ---- 2.3 A one-layer model of the same size ----------------------------------------------------------
 
-from rnncourse.grading.ch07_gru import collect_memory_accuracy, judge_memory_accuracy  # noqa: E402
-from rnncourse.tasks import memory_task  # noqa: E402
+
+def _narrowest_by(rule, n_x, units):
+    """The width a student who counts by `rule` finds (a likely mistake when `rule` is not Keras' count)."""
+    target = rule(n_x, units)
+    n_a = 1
+    while rule(n_x, [n_a]) < target:
+        n_a += 1
+    return n_a
+
+
+def _count_one_bias(n_x, units):
+    return sum(stack_count_params(CELLS["GRU"], n_x, units, bias_vectors=1)) + units[-1] + 1
+
+
+def _count_every_layer_on_x(n_x, units):
+    return sum(CELLS["GRU"].count_params(n_x, n_a, bias_vectors=2) for n_a in units) + units[-1] + 1
+
+
+WIDTH_MISTAKES = [
+    (_count_one_bias, "Keras' GRU has reset_after=True by default: two bias vectors per block (chapter 7)."),
+    (_count_every_layer_on_x, "a layer above the first reads the states of the layer below, not the n_x input "
+                              "features (2.1)."),
+]
+
+
+def collect_one_layer_width(one_layer_width, stacks):
+    return {",".join(map(str, (n_x, *units))): int(one_layer_width(n_x, units)) for n_x, units in stacks}
+
+
+def judge_one_layer_width(data, stacks):
+    for n_x, units in stacks:
+        actual = data[",".join(map(str, (n_x, *units)))]
+        call = f"one_layer_width({n_x}, {units})"
+        expected = narrowest_single_layer(n_x, units)
+        if actual == expected:
+            continue
+        for rule, hint in WIDTH_MISTAKES:
+            if actual == _narrowest_by(rule, n_x, units):
+                raise AssertionError(f"{call} is {actual}: {hint}")
+        if actual == expected - 1:
+            raise AssertionError(f"{call} is {actual}: a single layer that wide has fewer parameters than the stack; "
+                                 "the width asked for is the narrowest with at least as many.")
+        if actual == expected + 1:
+            raise AssertionError(f"{call} is {actual}: one unit fewer already has at least the stack's parameters.")
+        raise AssertionError(f"{call} is {actual!r}; the stack and its Dense(1) have {tagger_count(n_x, units):,} "
+                             "parameters, and the narrowest single GRU tagger with at least as many has another width.")
+
+
+one_layer_width = Check("one_layer_width", collect_one_layer_width, judge_one_layer_width)
+
+
+# ---- 2.4 Training a deep RNN where depth pays -----------------------------------------------------------
 
 RECURRENT_LAYERS = ("SimpleRNN", "GRU", "LSTM", "Bidirectional")
 
 
-def collect_deep_memory(model, history, **case):
-    return {**collect_memory_accuracy(model, history, **case), "model": describe_model(model)}
+def collect_deep_tagger(model, history, n_sequences, T_x, seed, **training):
+    x, _ = outlier_parity_task(n_sequences, T_x, seed)
+    return {"probabilities": np.asarray(model.predict(x, verbose=0), dtype=float),
+            "steps": history.params.get("steps"), "model": describe_model(model)}
 
 
-def judge_deep_memory(data, min_layers, **case):
+def judge_deep_tagger(data, n_sequences, T_x, seed, train_sequences, batch_size, min_accuracy, min_layers,
+                      compared_with):
     recurrent = [layer for layer in data["model"]["layers"] if layer["class"] in RECURRENT_LAYERS]
     assert len(recurrent) >= min_layers, (
         f"The model has {len(recurrent)} recurrent layer(s); stack at least {min_layers}.")
@@ -241,7 +293,24 @@ def judge_deep_memory(data, min_layers, **case):
                for layer in recurrent[:-1]), (
         "Every recurrent layer below the top must return its whole sequence (return_sequences=True), "
         "so that the layer above reads one state per step.")
-    judge_memory_accuracy(data, **case)
+    # The single layer the stack `compared_with` was measured against (experiments.py, depth) sets the size.
+    max_params = tagger_count(1, [narrowest_single_layer(1, compared_with)])
+    assert data["model"]["params"] <= max_params, (
+        f"The model has {data['model']['params']:,} parameters; the comparison is at about the same size: "
+        f"at most {max_params:,}, those of the one-layer model it is compared with.")
+    _, y = outlier_parity_task(n_sequences, T_x, seed)
+    probabilities = data["probabilities"]
+    assert probabilities.shape == y.shape, (
+        f"The model gives predictions of shape {probabilities.shape} for labels of shape {y.shape}: every step has "
+        "a label, so the top recurrent layer returns its whole sequence too.")
+    assert_epoch_steps(data["steps"], train_sequences, batch_size)
+    accuracy = float(np.mean((probabilities > 0.5) == y))
+    assert accuracy >= min_accuracy, (
+        f"The model labels {accuracy:.1%} of the steps of {n_sequences:,} new sequences right; it should reach "
+        f"{min_accuracy:.0%}, which a single GRU layer of the same size trained the same way did not reach "
+        "(guessing gets 50%).")
+    print(f"{accuracy:.1%} of the steps of {n_sequences:,} new sequences labelled right")
 
 
-deep_memory_accuracy = Check("a deep RNN that remembers the first input", collect_deep_memory, judge_deep_memory)
+deep_tagger_accuracy = Check("a trained deep GRU that beats one layer of the same size", collect_deep_tagger,
+                             judge_deep_tagger)
