@@ -2,7 +2,7 @@
 
 import pytest
 
-from autograder.grade import NOTEBOOK_TIMEOUT
+from autograder.sandbox import NOTEBOOK_TIMEOUT
 
 pytestmark = pytest.mark.slow
 

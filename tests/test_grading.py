@@ -24,9 +24,9 @@ import nbformat
 import pytest
 
 import fixtures
-from autograder import source
-from autograder.course import EXERCISES, ROOT, assignments, is_test_cell, nbgrader_metadata
+from autograder import solutions
 from autograder.grade import grade_folder
+from autograder.layout import EXERCISES, ROOT, assignments, is_test_cell, nbgrader_metadata
 from autograder.sandbox import GiB, MiB, Limits
 from fixtures import Edit, apply, attacks, solved_exercise
 from rnncourse.grading.question import Mistake
@@ -122,7 +122,7 @@ def without_locked_cells(notebook):
 
 
 def max_points(assignment):
-    return {question.id: float(question.points) for question in source.load(assignment).questions}
+    return {question.id: float(question.points) for question in solutions.load(assignment).questions}
 
 
 def read_rows(path):
