@@ -435,8 +435,8 @@ def judge_windowed_dataset(data, series, window_size, batch_size, shuffle_buffer
     for batches in data["runs"]:
         positions = _positions(*_check_batches(batches, window_size, batch_size, n_windows, call), X, y)
         early = max(early, int(np.max(positions - np.arange(n_windows))))
-    assert early > 0, (f"The windows come in the order of the series: shuffle them "
-                       f"(dataset.shuffle(shuffle_buffer), buffer of {shuffle_buffer} windows).")
+    assert early > 0, (f"The windows come in the order of the series: shuffle them, with a buffer of "
+                       f"shuffle_buffer = {shuffle_buffer} windows (step 4 of the list in 2.2).")
     assert early < shuffle_buffer, (
         f"A window came out {early} places before its turn; a shuffle buffer of shuffle_buffer = {shuffle_buffer} "
         f"windows allows at most {shuffle_buffer - 1}: pass shuffle_buffer to dataset.shuffle.")
@@ -445,7 +445,7 @@ def judge_windowed_dataset(data, series, window_size, batch_size, shuffle_buffer
     assert early >= enough, (
         f"In {len(seeds)} passes no window came out more than {early} place{'s' * (early != 1)} before its turn; with a buffer of "
         f"shuffle_buffer = {shuffle_buffer} windows they move much further: the shuffle ignores shuffle_buffer "
-        "(use dataset.shuffle(shuffle_buffer)).")
+        "(step 4 of the list in 2.2).")
 
 
 windowed_dataset = Check("windowed_dataset", collect_windowed_dataset, judge_windowed_dataset)
