@@ -5,9 +5,8 @@ import os
 import sys
 import time
 
-from autograder.course import EXERCISES, ROOT, assignment, assignments, cell_timeout
-from autograder.grade import NOTEBOOK_TIMEOUT
-from autograder.sandbox import GiB, MiB, Limits
+from autograder.layout import EXERCISES, ROOT, assignment, assignments
+from autograder.sandbox import CELL_TIMEOUT, NOTEBOOK_TIMEOUT, GiB, MiB, Limits
 from autograder.similarity import THRESHOLD
 
 
@@ -30,8 +29,8 @@ def main(argv=None):
     grade.add_argument("--out", default="grades.csv", help="grades CSV to write (default: %(default)s)")
     grade.add_argument("--workdir", help="nbgrader working folder, rebuilt on each run; holds the autograded "
                                          "notebooks and the gradebook (default: grading/ASSIGNMENT)")
-    grade.add_argument("--cell-timeout", type=int, default=cell_timeout(), help="seconds a cell may run (default: %(default)s, "
-                                                                  "from autograder/nbgrader_config.py)")
+    grade.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT,
+                       help="seconds a cell may run (default: %(default)s)")
     grade.add_argument("--notebook-timeout", type=int, default=NOTEBOOK_TIMEOUT, help="seconds a whole submission may take (default: %(default)s)")
     grade.add_argument("--jobs", type=int, help="submissions graded side by side (default: one per core)")
     grade.add_argument("--scheduler", help="address of a Dask scheduler (tcp://HOST:8786) whose workers grade the "

@@ -1,5 +1,9 @@
 """Verdicts, computed in the grader's process from the plain data a submission recorded.
 
+``verdicts`` decides a submission's scores from what came out of its sandbox
+(``autograder/execution.py``): a run stopped at a limit, or that did not
+complete, scores zero with the reason; otherwise ``judge`` decides each question.
+
 The student's kernel only ran each check's ``collect`` (``question.record``);
 here the same check's ``judge`` runs for every case the grader declared,
 visible and hidden, in the order of the declaration. The recorded lines are
@@ -11,6 +15,7 @@ import contextlib
 import importlib
 import io
 import json
+import re
 from dataclasses import dataclass
 
 from rnncourse.grading import plain
@@ -101,3 +106,62 @@ def _judge(question, results):
             return Verdict(0.0, f"{which} case {number}: the answers could not be judged "
                                 f"({type(error).__name__}: {_text(error)})")
     return Verdict(float(question.points))
+
+
+# ---- a whole submission --------------------------------------------------------------------
+
+# How a run that did not complete is reported, in words a student understands.
+RUNNER_FAILURES = {
+    "dead kernel": "the Python kernel died while running the notebook "
+                   "(does a cell exit Python, or use too much memory?)",
+    "cell timeout": "a cell ran past the time limit and did not stop when interrupted",
+}
+
+
+def verdicts(questions, outcome, limits, mistakes=None):
+    """(status, {grade id: points}, reasons) for an outcome, decided in this process.
+
+    Everything in an outcome came out of a sandbox: whatever fails while reading
+    or judging it costs this submission its points, with the reason, never the run.
+    ``mistakes``, a dict, receives {grade id: id of the listed mistake that question's check diagnosed}.
+    """
+    try:
+        return _verdicts(questions, outcome, limits, mistakes)
+    except Exception as error:  # noqa: BLE001 (hostile data may break anything; RecursionError included)
+        return "failed", {question.id: 0.0 for question in questions}, [
+            f"not graded: what the notebook recorded could not be read ({type(error).__name__})"]
+
+
+def _verdicts(questions, outcome, limits, mistakes):
+    zero = {question.id: 0.0 for question in questions}
+    if outcome.error:
+        return "failed", zero, [f"not graded: {outcome.error}"]
+    if outcome.hits:
+        status = "timed out" if "wall" in outcome.hits else "failed"
+        reasons = [f"stopped: {limits.describe(hit)}" for hit in outcome.hits]
+        if "wall" in outcome.hits:
+            reasons = [f"grading stopped after {limits.wall:g} s (an endless loop?)"]
+        return status, zero, reasons
+    runner = outcome.runner.get("status")
+    if runner in RUNNER_FAILURES:
+        return "failed", zero, [f"not graded: {RUNNER_FAILURES[runner]}"]
+    if runner != "completed":
+        detail = outcome.runner.get("detail") or last_error(outcome.log) or "no output"
+        return "failed", zero, [f"not graded: the notebook could not be run ({detail[:300]})"]
+    answers = parse_answers(outcome.answers or "")
+    scores, reasons = {}, []
+    for question in questions:
+        verdict = judge(question, answers.get(question.id))
+        scores[question.id] = verdict.points
+        if verdict.reason:
+            reasons.append(f"{question.id}: {verdict.reason}")
+        if verdict.mistake and mistakes is not None:
+            mistakes[question.id] = verdict.mistake
+    return "graded", scores, reasons
+
+
+def last_error(log):
+    """The last line of a run's output that names an exception, else its last line: why the run failed."""
+    lines = [line.strip() for line in (log or "").splitlines() if line.strip()]
+    errors = [line for line in lines if re.match(r"^[\w.]+(Error|Exception): ", line)]
+    return (errors or lines or [""])[-1]

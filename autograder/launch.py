@@ -81,7 +81,7 @@ def launch_links(launch, notebook):
 
 def print_links(out=None):
     """Each exercise notebook's launch links (``python -m autograder links``), e.g. for a course's web page."""
-    from autograder.course import assignments
+    from autograder.layout import assignments
 
     launch = settings()
     for item in assignments():

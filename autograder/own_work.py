@@ -24,7 +24,7 @@ import ast
 import re
 from functools import lru_cache
 
-from autograder.course import is_test_cell, nbgrader_metadata
+from autograder.layout import is_test_cell, nbgrader_metadata
 from rnncourse import references
 
 # Always the names of TensorFlow and Keras, even where no given cell imports them.

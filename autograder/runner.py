@@ -55,7 +55,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("notebook")
     parser.add_argument("executed")
-    parser.add_argument("--cell-timeout", type=int, default=120)
+    parser.add_argument("--cell-timeout", type=int, required=True, help="seconds a cell may run")
     args = parser.parse_args(argv)
 
     kernelspec(Path.home())

@@ -42,6 +42,12 @@ MOUNT = "/submission"  # where the private folder appears inside the sandbox
 TMP = "/tmp"  # where its tmp/ appears, hiding the host's /tmp
 UID_RANGE = (1_000_000, 2_000_000)  # fresh user ids of sandboxed runs (when the grader is root)
 
+# The time limits of a graded submission, by default (--cell-timeout, --notebook-timeout).
+# A cell that runs longer is interrupted and its question scores zero (autograder/runner.py);
+# a notebook that runs longer is killed and scores zero.
+CELL_TIMEOUT = 120  # seconds one cell may run
+NOTEBOOK_TIMEOUT = 900  # seconds a whole submission may run
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -49,7 +55,7 @@ class Limits:
 
     memory: int = 4 * GiB  # resident memory of all its processes together (shared pages counted once)
     processes: int = 512  # processes and threads together (TensorFlow starts a few dozen threads)
-    wall: float = 900.0  # seconds for the whole run
+    wall: float = float(NOTEBOOK_TIMEOUT)  # seconds for the whole run
     output: int = 64 * MiB  # bytes in any one file, and in its private folder altogether
 
     def describe(self, hit):

@@ -16,7 +16,7 @@ import io
 import itertools
 from dataclasses import dataclass
 
-from autograder.course import nbgrader_metadata
+from autograder.layout import nbgrader_metadata
 
 THRESHOLD = 0.8  # default: the smaller of the two shares of shared code above which a pair is listed
 NOISE = 25  # tokens: a shared run shorter than this is never counted (copydetect's noise threshold)

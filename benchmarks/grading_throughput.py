@@ -25,7 +25,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from autograder.course import assignment as find_assignment  # noqa: E402
+from autograder.layout import assignment as find_assignment  # noqa: E402
 from autograder.grade import default_jobs, grade_folder  # noqa: E402
 from fixtures import solved_exercise  # noqa: E402
 

@@ -13,15 +13,15 @@ import time
 
 from nbclient import NotebookClient
 
-from autograder import source
-from autograder.course import assignment, assignments
+from autograder import solutions
+from autograder.layout import assignment, assignments
 
 
 def main(names):
     chosen = [assignment(name) for name in names] or assignments()
     print(f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.1f}", flush=True)
     for item in chosen:
-        notebook = source.load(item).notebook
+        notebook = solutions.load(item).notebook
         load = os.getloadavg()[0]
         started = time.perf_counter()
         NotebookClient(notebook, timeout=600, kernel_name="python3",

@@ -41,8 +41,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder import source  # noqa: E402
-from autograder.course import assignment  # noqa: E402
+from autograder import solutions  # noqa: E402
+from autograder.layout import assignment  # noqa: E402
 from autograder.launch import course_version, release_tag  # noqa: E402
 
 WORK = ROOT / ".platforms"
@@ -93,7 +93,7 @@ def notebooks(repository, name):
     solved = folder / f"solved_{item.notebook}"
     import nbformat
 
-    nbformat.write(source.load(item).notebook, solved)
+    nbformat.write(solutions.load(item).notebook, solved)
     return folder / item.notebook, solved
 
 

@@ -12,7 +12,7 @@ import contextlib
 import io
 from dataclasses import dataclass, field
 
-from autograder.course import is_test_cell
+from autograder.layout import is_test_cell
 
 
 def names(source):

@@ -23,9 +23,10 @@ import time
 import nbformat
 
 import inprocess
-from autograder import source
-from autograder.course import EXERCISES, assignment, nbgrader_metadata
-from autograder.grade import RUNNER_FAILURES, Row
+from autograder import solutions
+from autograder.judge import RUNNER_FAILURES
+from autograder.layout import EXERCISES, assignment, nbgrader_metadata
+from autograder.submissions import Row
 from fixtures import Edit, apply, attacks, solved_exercise
 from fixtures.ch02_rnn_model import CELL, LOOP, WRONG_SUBMISSIONS
 from test_checks import verdict
@@ -105,7 +106,7 @@ def _before_training(notebook):
 def grade(notebooks, recorded_as=None):
     """Rows as the grader makes them (scores, reasons, mistakes), judged here; attacks get the honest row."""
     recorded_as = recorded_as or {}
-    questions = source.load(ASSIGNMENT).questions
+    questions = solutions.load(ASSIGNMENT).questions
     base_notebook = _before_training(notebooks["solution"])
     base = inprocess.run(base_notebook)
     rows, by_student = [], {}

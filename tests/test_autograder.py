@@ -3,14 +3,10 @@
 import nbformat
 import pytest
 
-from autograder.course import EXERCISES, assignment, assignments, is_test_cell, nbgrader_metadata
-from autograder.grade import (
-    Row,
-    Submission,
-    find_submissions,
-    read_submission,
-    restore_locked_cells,
-)
+from autograder import solutions
+from autograder.generate import is_release_of
+from autograder.layout import EXERCISES, assignment, assignments, is_test_cell, nbgrader_metadata
+from autograder.submissions import Row, Submission, find_submissions, read_submission, restore_locked_cells
 
 FIRST = assignments()[0]
 
@@ -72,3 +68,26 @@ def test_unreadable_files_are_rejected_with_a_reason(tmp_path, content, reason):
 def test_unknown_assignment_names_the_known_ones():
     with pytest.raises(SystemExit, match=FIRST.name):
         assignment("no_such_assignment")
+
+
+@pytest.mark.parametrize("item", assignments(), ids=lambda a: a.name)
+def test_the_committed_exercise_is_taken_as_the_release(item):
+    """The grader builds no release when exercises/ is current (generate_assignment takes seconds per run)."""
+    released = nbformat.read(EXERCISES / item.name / item.notebook, as_version=4)
+    assert is_release_of(released, solutions.load(item).notebook)
+
+
+@pytest.mark.parametrize("change", ["points", "given code", "hidden case", "solution"])
+def test_a_release_older_than_its_solutions_is_noticed(change):
+    source = solutions.load(FIRST).notebook
+    test_cell = next(filter(is_test_cell, source.cells))
+    if change == "points":
+        test_cell.metadata["nbgrader"]["points"] += 1
+    elif change == "given code":
+        next(c for c in source.cells if nbgrader_metadata(c).get("locked") and not is_test_cell(c)).source += "\nx = 1"
+    elif change == "hidden case":
+        test_cell.source = test_cell.source.replace("### END HIDDEN TESTS", "print(1)\n### END HIDDEN TESTS")
+    else:
+        answer = next(c for c in source.cells if nbgrader_metadata(c).get("solution"))
+        answer.source = answer.source.replace("### BEGIN SOLUTION", "x = 1\n    ### BEGIN SOLUTION")
+    assert is_release_of(released(), source) == (change == "hidden case")  # hidden tests are not released

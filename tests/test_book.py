@@ -2,7 +2,7 @@
 
 import pytest
 
-from autograder.grade import NOTEBOOK_TIMEOUT
+from autograder.sandbox import NOTEBOOK_TIMEOUT
 from rnncourse.imdb import imdb_parameter_counts
 
 pytestmark = pytest.mark.slow

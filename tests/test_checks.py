@@ -20,8 +20,8 @@ import pytest
 
 import fixtures
 import inprocess
-from autograder import source
-from autograder.course import EXERCISES, assignments
+from autograder import solutions
+from autograder.layout import EXERCISES, assignments
 from autograder.judge import Verdict, judge
 from fixtures import Edit, apply, solved_exercise
 from rnncourse.grading import plain
@@ -30,7 +30,7 @@ import nbformat
 
 @functools.cache
 def questions(assignment):
-    return source.load(assignment).questions
+    return solutions.load(assignment).questions
 
 
 ASSIGNMENTS = assignments()

@@ -5,9 +5,9 @@ import importlib
 
 import pytest
 
-from autograder.course import EXERCISES, SOLUTIONS, assignments, is_test_cell, nbgrader_metadata
-from autograder import source
+from autograder import solutions
 from autograder.generate import generate
+from autograder.layout import EXERCISES, SOLUTIONS, assignments, is_test_cell, nbgrader_metadata
 
 ASSIGNMENTS = assignments()
 
@@ -37,7 +37,7 @@ def test_no_exercise_without_a_solution():
 @pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.name)
 def test_every_question_names_a_check_of_its_chapter(assignment):
     checks = importlib.import_module(f"rnncourse.grading.{assignment.name}")
-    for question in source.load(assignment).questions:
+    for question in solutions.load(assignment).questions:
         assert hasattr(checks, question.check), f"{question.id}: rnncourse.grading.{assignment.name} has no {question.check}"
 
 
@@ -51,7 +51,7 @@ def test_exercise_holds_no_solution_and_no_hidden_test(assignment):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.name)
 def test_points_are_declared_once(assignment):
     """The test cells' metadata, their comments and the points table all come from the declarations."""
-    built = source.load(assignment)
+    built = solutions.load(assignment)
     tests = [cell for cell in built.notebook.cells if is_test_cell(cell)]
     assert [nbgrader_metadata(cell)["grade_id"] for cell in tests] == [q.id for q in built.questions]
     for cell, question in zip(tests, built.questions):

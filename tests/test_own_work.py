@@ -17,16 +17,18 @@ import numpy as np
 import pytest
 
 import fixtures
-from autograder import own_work, sanitize, source
-from autograder.course import assignment, assignments
-from autograder.grade import Outcome, Row, verdicts, write_csv
-from autograder.judge import judge, parse_answers
+from autograder import own_work, sanitize, solutions
+from autograder.execution import Outcome
+from autograder.grade import write_csv
+from autograder.judge import judge, parse_answers, verdicts
+from autograder.layout import assignment, assignments
 from autograder.sandbox import Limits
+from autograder.submissions import Row
 from fixtures import Edit, apply, attacks, solved_exercise
 from rnncourse import references
 
 CH02 = assignment("ch02_rnn_model")
-load = functools.cache(source.load)
+load = functools.cache(solutions.load)
 DEEP = '{"question": "test_rnn_cell_forward", "results": ' + "[" * 200_000 + "]" * 200_000 + "}"
 
 
@@ -69,12 +71,12 @@ def test_a_submission_whose_answers_cannot_be_read_loses_only_its_own_points(ch0
 
 
 def test_a_verdict_that_raises_anything_fails_that_row_with_a_reason(ch02, monkeypatch):
-    import autograder.grade as grade
+    import autograder.judge as judging
 
     def broken(*args):
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(grade, "_verdicts", broken)
+    monkeypatch.setattr(judging, "_verdicts", broken)
     status, scores, reasons = verdicts(ch02.questions, Outcome("x", runner={"status": "completed"}), Limits())
     assert status == "failed" and set(scores.values()) == {0.0} and "could not be read" in reasons[0]
 

@@ -78,8 +78,8 @@ def test_every_stored_result_records_how_it_was_made(path):
 
 def test_chapter_10_grades_depth_where_the_stored_measurement_separates_the_models():
     """The deep model must beat a threshold that every single layer of the same size missed, and every stack met."""
-    from autograder import source
-    from autograder.course import assignments
+    from autograder import solutions
+    from autograder.layout import assignments
 
     results = json.loads((RESULTS / "depth.json").read_text())
     recipe, runs = results["recipe"], results["runs"]
@@ -90,7 +90,7 @@ def test_chapter_10_grades_depth_where_the_stored_measurement_separates_the_mode
     assert all(run["params"] <= single_run["params"] for run in runs if run["units"] == recipe["units"]
                for single_run in runs if run["layers"] == 1)
     chapter = next(a for a in assignments() if a.name == "ch10_deep_rnns")
-    question = next(q for q in source.load(chapter).questions if q.id == "test_deep_tagger_accuracy")
+    question = next(q for q in solutions.load(chapter).questions if q.id == "test_deep_tagger_accuracy")
     for case in question.all_cases():
         assert max(single) < case["min_accuracy"] <= min(stacks), (case, stacks, single)
         assert case["compared_with"] == recipe["units"] and case["train_sequences"] == recipe["train_sequences"]

@@ -16,8 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 import nbformat
 import pytest
 
-from autograder import launch, source
-from autograder.course import EXERCISES, assignments
+from autograder import launch, solutions
+from autograder.layout import EXERCISES, assignments
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = assignments()
@@ -31,7 +31,7 @@ def first_code_cell(assignment):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.name)
 def test_first_code_cell_gets_the_course(assignment):
     cell = first_code_cell(assignment)
-    assert cell.metadata["nbgrader"]["grade_id"] == source.FIRST_CELL_ID
+    assert cell.metadata["nbgrader"]["grade_id"] == solutions.FIRST_CELL_ID
     assert cell.metadata["nbgrader"]["locked"], "the grader restores it like the other given cells"
     assert cell.source == launch.first_cell()
 

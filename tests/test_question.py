@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from autograder import source
+from autograder import solutions
 from autograder.judge import judge, read_answers
 from rnncourse.grading import plain
-from rnncourse.grading.question import Check, Mistake, diagnose, record, stand_in
+from rnncourse.grading.question import Check, Mistake, Question, diagnose, record, stand_in
 
 
 def test_plain_data_round_trip_keeps_values_dtypes_and_shapes():
@@ -49,7 +49,7 @@ def _sum_check():
 
 
 CHECKS = {"add": _sum_check()}
-QUESTION = source.Question(id="test_add", points=2, title="add", module=__name__, check="add", args=("add",),
+QUESTION = Question(id="test_add", points=2, title="add", module=__name__, check="add", args=("add",),
                            cases=({"n": 3},), hidden=({"n": 5},))
 
 
@@ -108,7 +108,7 @@ def test_test_cell_and_points_table_come_from_the_declaration():
     visible, hidden = test.split("### BEGIN HIDDEN TESTS")
     assert "checks.add(add, n=3)" in visible and "checks.add(add, n=5)" in hidden
     assert "n': 5" in QUESTION.collect_source(), "grading collects the hidden cases too"
-    assert "| add | 2 |" in source.points_table([QUESTION]) and "**2**" in source.points_table([QUESTION])
+    assert "| add | 2 |" in solutions.points_table([QUESTION]) and "**2**" in solutions.points_table([QUESTION])
 
 
 def test_an_undeclared_code_cell_is_an_error(tmp_path):
@@ -121,4 +121,4 @@ def test_an_undeclared_code_cell_is_an_error(tmp_path):
         name, source, text = "ch99_example", folder, "example.md"
 
     with pytest.raises(ValueError, match="exactly one of"):
-        source.load(Example())
+        solutions.load(Example())

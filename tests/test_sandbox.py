@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from autograder import sandbox
-from autograder.course import ROOT, SOLUTIONS
+from autograder.layout import ROOT, SOLUTIONS
 from autograder.sandbox import GiB, MiB, Limits
 
 # CI installs bubblewrap (.ci/run), so there a missing sandbox fails instead of skipping.

@@ -5,8 +5,8 @@ import time
 import pytest
 from nbclient import NotebookClient
 
-from autograder import source
-from autograder.course import assignments, is_test_cell, nbgrader_metadata
+from autograder import solutions
+from autograder.layout import assignments, is_test_cell, nbgrader_metadata
 
 pytestmark = pytest.mark.slow
 
@@ -16,7 +16,7 @@ TIME_BUDGET = 120
 
 @pytest.mark.parametrize("assignment", assignments(), ids=lambda a: a.name)
 def test_solution_runs_and_passes_its_own_tests(assignment, record_property):
-    notebook = source.load(assignment).notebook
+    notebook = solutions.load(assignment).notebook
     started = time.perf_counter()
     NotebookClient(notebook, timeout=TIME_BUDGET, kernel_name="python3",
                    resources={"metadata": {"path": str(assignment.source)}}).execute()

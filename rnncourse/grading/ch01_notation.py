@@ -15,8 +15,8 @@ Conventions, the same as the notebook's:
 - ``x`` has shape ``(n_x, m, T_x)`` with ``n_x = len(vocabulary)``; a padded
   position is the zero vector (no 1 anywhere, so row 0 of ``x`` stays zero).
 
-A case names its texts by a list, or by the name of one of the lists below
-(``corpus: CORPUS``), which the notebook imports: one copy of each.
+A case names its texts by a list, or by the name of one of the lists of
+``rnncourse/texts.py`` (``corpus: CORPUS``), which the notebook imports too.
 """
 
 import re
@@ -27,38 +27,14 @@ import numpy as np
 from rnncourse.grading.checks import assert_close, assert_shape
 from rnncourse.grading.question import Check, Mistake, diagnose, stand_in
 from rnncourse.keras_bridge import from_keras_sequence
+from rnncourse.texts import CORPUS, PAD, SENTENCES, TEXTS, UNK
 
-PAD = ""
-UNK = "<UNK>"
-KERAS_UNK = "[UNK]"
-
-TEXTS = [
-    "There is nothing to like in this movie.",
-    "Harry Potter and Hermione Granger invented a new spell.",
-    "Voulez-vous chanter avec moi?",
-    "  It's   a GREAT movie --\t10/10!\n",
-    "« L'ÉCOLE est finie », dit-elle — ¿verdad? ¡Sí!",
-    "snake_case and “curly quotes”",
-]
-CORPUS = [
-    "There is nothing to like in this movie.",
-    "I like this movie: the music is great, the story is not.",
-    "This movie is a great movie!",
-    "The actors are great; the plot is thin.",
-    "Nothing in the story surprised me.",
-    "I would watch it again, and again.",
-]
-SENTENCES = [
-    "I like this movie.",
-    "There is nothing to like in the music of this movie",
-    "A bad, bad film!",
-    "Great",
-]
+KERAS_UNK = "[UNK]"  # how TextVectorization writes the course's UNK
 NAMED = {"TEXTS": TEXTS, "CORPUS": CORPUS, "SENTENCES": SENTENCES}
 
 
 def _texts(value):
-    """A case's texts: a list, or the name of one of the lists above."""
+    """A case's texts: a list, or the name of one of the lists of rnncourse/texts.py."""
     return list(NAMED[value] if isinstance(value, str) else value)
 
 
@@ -459,8 +435,8 @@ def judge_windowed_dataset(data, series, window_size, batch_size, shuffle_buffer
     for batches in data["runs"]:
         positions = _positions(*_check_batches(batches, window_size, batch_size, n_windows, call), X, y)
         early = max(early, int(np.max(positions - np.arange(n_windows))))
-    assert early > 0, (f"The windows come in the order of the series: shuffle them "
-                       f"(dataset.shuffle(shuffle_buffer), buffer of {shuffle_buffer} windows).")
+    assert early > 0, (f"The windows come in the order of the series: shuffle them, with a buffer of "
+                       f"shuffle_buffer = {shuffle_buffer} windows (step 4 of the list in 2.2).")
     assert early < shuffle_buffer, (
         f"A window came out {early} places before its turn; a shuffle buffer of shuffle_buffer = {shuffle_buffer} "
         f"windows allows at most {shuffle_buffer - 1}: pass shuffle_buffer to dataset.shuffle.")
@@ -469,7 +445,7 @@ def judge_windowed_dataset(data, series, window_size, batch_size, shuffle_buffer
     assert early >= enough, (
         f"In {len(seeds)} passes no window came out more than {early} place{'s' * (early != 1)} before its turn; with a buffer of "
         f"shuffle_buffer = {shuffle_buffer} windows they move much further: the shuffle ignores shuffle_buffer "
-        "(use dataset.shuffle(shuffle_buffer)).")
+        "(step 4 of the list in 2.2).")
 
 
 windowed_dataset = Check("windowed_dataset", collect_windowed_dataset, judge_windowed_dataset)

@@ -76,30 +76,30 @@ def _state_mistakes(zeroed):
         return lambda problem: formula(*problem, _zeroed(problem[2], *zeroed))
 
     return [
-        Mistake("a_next should be tanh(b_a) here, but it is 0: add the bias b_a.",
+        Mistake("a_next is 0 when W_aa and W_ax are 0: add the bias b_a of the state equation (1.1).",
                 value(lambda x_t, a_prev, _, p: np.zeros_like(np.tanh(p["W_aa"] @ a_prev + p["W_ax"] @ x_t + p["b_a"])))),
-        Mistake("a_next looks like sigmoid(...): the hidden state uses tanh.",
+        Mistake("a_next looks like a sigmoid: the state equation of 1.1 uses tanh.",
                 value(lambda x_t, a_prev, _, p: sigmoid(p["W_aa"] @ a_prev + p["W_ax"] @ x_t + p["b_a"]))),
-        Mistake("a_next looks like relu(...): in this assignment the hidden state uses tanh.",
+        Mistake("a_next looks like a relu: the state equation of 1.1 uses tanh.",
                 value(lambda x_t, a_prev, _, p: np.maximum(0, p["W_aa"] @ a_prev + p["W_ax"] @ x_t + p["b_a"]))),
-        Mistake("a_next uses W_aa.T: the recurrent term is W_aa @ a_prev.",
+        Mistake("a_next uses W_aa.T: in the state equation (1.1) W_aa multiplies a_prev as it is, not transposed.",
                 value(lambda x_t, a_prev, _, p: np.tanh(p["W_aa"].T @ a_prev + p["W_ax"] @ x_t + p["b_a"]))),
-        Mistake("a_next ignores b_a: add the bias b_a.",
+        Mistake("a_next ignores b_a: add the bias b_a of the state equation (1.1).",
                 value(lambda x_t, a_prev, _, p: np.tanh(p["W_aa"] @ a_prev + p["W_ax"] @ x_t))),
     ]
 
 
 OUTPUT_MISTAKES = [
-    Mistake("y_hat_t ignores b_y: it is softmax(W_ya @ a_next + b_y).",
+    Mistake("y_hat_t ignores b_y: the output equation of 1.1 adds the bias b_y inside the softmax.",
             lambda problem: softmax(problem[2]["W_ya"] @ problem[3] + 0 * problem[2]["b_y"])),
-    Mistake("y_hat_t is computed from a_prev: it is softmax(W_ya @ a_next + b_y), from the new state.",
+    Mistake("y_hat_t is computed from a_prev: the output equation of 1.1 reads the new state a_next.",
             lambda problem: softmax(problem[2]["W_ya"] @ problem[1] + problem[2]["b_y"])),
 ]
 
 PROBE_HINTS = {
-    "only_bias": "With W_aa = W_ax = 0, a_next should be tanh(b_a).",
-    "only_input": "With W_aa = 0 and b_a = 0, a_next should be tanh(W_ax @ x_t): check the input term.",
-    "only_recurrence": "With W_ax = 0 and b_a = 0, a_next should be tanh(W_aa @ a_prev): check the recurrent term.",
+    "only_bias": "With W_aa = W_ax = 0 only the bias term is left: check how b_a enters the state equation (1.1).",
+    "only_input": "With W_aa = 0 and b_a = 0 only the input term is left: check it against the state equation (1.1).",
+    "only_recurrence": "With W_ax = 0 and b_a = 0 only the recurrent term is left: check it against the state equation (1.1).",
 }
 
 
@@ -138,10 +138,10 @@ def judge_rnn_cell_forward(data, n_x, n_a, n_y, m, seed, T_x=None):
     assert_close("y_hat_t", np.sum(data["y_hat_t"], axis=0), np.ones(m), ATOL,
                  hint="Each column of y_hat_t is a softmax distribution over the n_y classes and sums to 1.")
     diagnose("y_hat_t", data["y_hat_t"], expected_y, (x_t, a_prev, parameters, expected_a), OUTPUT_MISTAKES, ATOL,
-             "y_hat_t = softmax(W_ya @ a_next + b_y), computed from the new state a_next.")
+             "Compare y_hat_t with the output equation of 1.1: its weights, its state and its bias.")
     _, expected_without_b_y = _keras_cell(x_t, a_prev, _zeroed(parameters, "b_y"))
     assert_close("y_hat_t", data["without_b_y"]["y_hat_t"], expected_without_b_y, ATOL,
-                 hint="With b_y = 0, y_hat_t should be softmax(W_ya @ a_next).")
+                 hint="With b_y = 0 y_hat_t is still wrong: check the weights and the state of the output equation (1.1).")
 
     assert data["cache"] is not None, "The cache should be the tuple (a_next, a_prev, x_t, parameters)."
     for name, item, value in zip(("a_next", "a_prev", "x_t"), data["cache"], (expected_a, a_prev, x_t)):

@@ -154,16 +154,16 @@ def collect_rnn_loss(rnn_loss, n_y, m, T_x, seed):
 
 
 LOSS_MISTAKES = [
-    Mistake("the loss is negative: it is -sum(y * log(y_hat)), with a minus sign.",
+    Mistake("the loss is negative: the cross-entropy of 1.1 has a minus sign (the log of a probability is negative).",
             lambda p: -course_loss(p["y"], p["y_hat"])),
-    Mistake("the loss is averaged over the T_x time steps: L is the sum over t of L^<t>.",
+    Mistake("the loss is averaged over the T_x time steps: in 1.1 the loss of a sequence is the sum over its steps.",
             lambda p: course_loss(p["y"], p["y_hat"]) / p["y"].shape[2]),
-    Mistake("the loss is summed over the m examples: this course averages over them (divide by m).",
+    Mistake("the loss is summed over the m examples: J of 1.1 is the mean over them.",
             lambda p: course_loss(p["y"], p["y_hat"]) * p["y"].shape[1]),
-    Mistake("the loss adds -(1 - y) log(1 - y_hat), the sigmoid (binary) loss. "
-            "For a softmax over n_y classes, L^<t> = -sum_k y_k log y_hat_k.",
+    Mistake("the loss adds the (1 - y) term of the sigmoid (binary) loss: with a softmax over n_y classes "
+            "only the term of the cross-entropy of 1.1 counts.",
             lambda p: course_loss(p["y"], p["y_hat"]) - np.sum((1 - p["y"]) * np.log(1 - p["y_hat"])) / p["y"].shape[1]),
-    Mistake("the loss takes the log of every class: multiply by y, so that only the true class counts.",
+    Mistake("the loss takes the log of every class: in the cross-entropy of 1.1 only the true class counts.",
             lambda p: -np.sum(np.log(p["y_hat"])) / p["y"].shape[1]),
 ]
 
@@ -174,7 +174,7 @@ def judge_rnn_loss(data, n_y, m, T_x, seed):
     assert not isinstance(J, str), f"rnn_loss should return a number, got a {J}."
     assert np.ndim(J) == 0, f"rnn_loss should return one number (the loss of the batch), got shape {np.shape(J)}."
     diagnose("rnn_loss", J, course_loss(y, y_hat), {"y": y, "y_hat": y_hat}, LOSS_MISTAKES, ATOL,
-             "J = -(1/m) * sum over examples, steps and classes of y * log(y_hat) (Keras categorical_crossentropy).")
+             "See J in 1.1: the cross-entropy of each step, summed over the steps, averaged over the examples.")
 
 
 rnn_loss = Check("rnn_loss", collect_rnn_loss, judge_rnn_loss)
@@ -202,20 +202,20 @@ def _summed(dz):
 
 # db_a is the sum of dz over the examples: it shows how dz was computed, with nothing else mixed in.
 DB_A_MISTAKES = [
-    Mistake("db_a equals the sum of da_next: the derivative of tanh is missing (dz = da_next * (1 - a_next**2)).",
+    Mistake("db_a equals the sum of da_next: the derivative of tanh is missing from dz (its equation in 1.2).",
             lambda p: _summed(p["da_next"])),
-    Mistake("the derivative of tanh is taken at a_prev: it is 1 - a_next**2, at the state this step computed.",
+    Mistake("the derivative of tanh is taken at a_prev: it belongs at the state this step computed (dz in 1.2).",
             lambda p: _summed(p["da_next"] * (1 - p["a_prev"] ** 2))),
-    Mistake("the derivative of tanh is 1 - a_next**2, since a_next is already tanh(...): do not apply tanh again.",
+    Mistake("tanh is applied twice: a_next is already tanh(z), so the derivative is written with a_next alone (dz in 1.2).",
             lambda p: _summed(p["da_next"] * (1 - np.tanh(p["a_next"]) ** 2))),
 ]
 DW_AA_MISTAKES = [
-    Mistake("dW_aa is transposed: it is dz @ a_prev.T.", lambda p: (p["dz"] @ p["a_prev"].T).T),
-    Mistake("dW_aa uses a_next: it is dz @ a_prev.T, the state that entered the step.", lambda p: p["dz"] @ p["a_next"].T),
+    Mistake("dW_aa is transposed: it has the shape of W_aa, and dz comes first in its product (1.2).", lambda p: (p["dz"] @ p["a_prev"].T).T),
+    Mistake("dW_aa uses a_next: W_aa multiplied the state that entered the step (1.2).", lambda p: p["dz"] @ p["a_next"].T),
 ]
 DA_PREV_MISTAKES = [
-    Mistake("da_prev uses W_aa: the gradient goes back through the transpose, W_aa.T @ dz.", lambda p: p["W_aa"] @ p["dz"]),
-    Mistake("da_prev skips the tanh: it is W_aa.T @ dz, not W_aa.T @ da_next.", lambda p: p["W_aa"].T @ p["da_next"]),
+    Mistake("da_prev uses W_aa: the gradient goes back through the transpose of W_aa (1.2).", lambda p: p["W_aa"] @ p["dz"]),
+    Mistake("da_prev skips the tanh: it goes back from dz, not from da_next (1.2).", lambda p: p["W_aa"].T @ p["da_next"]),
 ]
 
 
@@ -226,22 +226,22 @@ def judge_rnn_cell_backward(data, n_x, n_a, n_y, m, seed):
     for name in CELL_GRADIENTS:
         shape, actual = expected[name].shape, np.shape(gradients[name])
         if name == "db_a" and m > 1 and actual == (n_a, m):
-            raise AssertionError("db_a has one column per example: sum dz over the m examples "
-                                 "(np.sum(dz, axis=1, keepdims=True)).")
+            raise AssertionError("db_a has one column per example: sum dz over the m examples, "
+                                 "keeping the shape (n_a, 1).")
         if name.startswith("dW") and shape[0] != shape[1] and actual == shape[::-1]:
             raise AssertionError(f"{name} has shape {actual}, the transpose of {shape}: "
-                                 "a weight gradient is dz @ (the input of that weight).T.")
+                                 "a weight gradient has the shape of its weight (the equations of 1.2).")
         assert_shape(name, gradients[name], shape)
 
     problem = {"da_next": da_next, "a_next": a_next, "a_prev": a_prev, "dz": da_next * (1 - a_next ** 2),
                "W_aa": parameters["W_aa"]}
     diagnose("db_a", gradients["db_a"], expected["db_a"], problem, DB_A_MISTAKES, ATOL,
-             "db_a = sum over the examples of dz, with dz = da_next * (1 - a_next**2).")
-    diagnose("dW_aa", gradients["dW_aa"], expected["dW_aa"], problem, DW_AA_MISTAKES, ATOL, "dW_aa = dz @ a_prev.T.")
-    assert_close("dW_ax", gradients["dW_ax"], expected["dW_ax"], ATOL, hint="dW_ax = dz @ x_t.T.")
+             "db_a is the sum of dz over the examples: check dz against its equation in 1.2.")
+    diagnose("dW_aa", gradients["dW_aa"], expected["dW_aa"], problem, DW_AA_MISTAKES, ATOL, "See the equation of dW_aa in 1.2.")
+    assert_close("dW_ax", gradients["dW_ax"], expected["dW_ax"], ATOL, hint="See the equation of dW_ax in 1.2.")
     diagnose("da_prev", gradients["da_prev"], expected["da_prev"], problem, DA_PREV_MISTAKES, ATOL,
-             "da_prev = W_aa.T @ dz.")
-    assert_close("dx_t", gradients["dx_t"], expected["dx_t"], ATOL, hint="dx_t = W_ax.T @ dz.")
+             "See the equation of da_prev in 1.2.")
+    assert_close("dx_t", gradients["dx_t"], expected["dx_t"], ATOL, hint="See the equation of dx_t in 1.2.")
 
 
 rnn_cell_backward = Check("rnn_cell_backward", collect_rnn_cell_backward, judge_rnn_cell_backward)
@@ -294,12 +294,12 @@ def collect_rnn_backward(rnn_backward, n_x, n_a, n_y, m, T_x, seed):
 DA_NEXT_MISTAKES = [
     Mistake("da_next holds only the gradient from the step's own output: add da_prev, the gradient "
             "that step t + 1 sends back to a^<t>.", lambda p: p["output"]),
-    Mistake("da_next lacks the gradient from the output y_hat^<t>: add W_ya.T @ dz_y, with dz_y = (y_hat_t - y_t) / m.",
+    Mistake("da_next lacks the gradient from the output y_hat^<t>: a^<t> also feeds the output layer (da_next in 1.3).",
             lambda p: p["da_prev"]),
-    Mistake("the gradient from the outputs is m times too large: the loss is a mean over the m examples, "
-            "so dz_y = (y_hat_t - y_t) / m.", lambda p: p["m"] * p["output"] + p["da_prev"]),
-    Mistake("the gradient from the outputs is divided by T_x: the loss is a sum over the time steps, "
-            "so dz_y = (y_hat_t - y_t) / m.", lambda p: p["output"] / p["T_x"] + p["da_prev"]),
+    Mistake("the gradient from the outputs is m times too large: J is a mean over the m examples (1.1), "
+            "and dz_y carries that mean.", lambda p: p["m"] * p["output"] + p["da_prev"]),
+    Mistake("the gradient from the outputs is divided by T_x: J is a sum over the time steps (1.1), "
+            "not a mean.", lambda p: p["output"] / p["T_x"] + p["da_prev"]),
 ]
 ONE_STEP_ONLY = Mistake("it holds the gradient of one step only: the same weights are used at every step, "
                         "so add up the gradients of all steps (+=).", lambda per_step: per_step[0])
@@ -314,7 +314,7 @@ def judge_rnn_backward(data, n_x, n_a, n_y, m, T_x, seed):
     steps, backwards = data["steps"], list(range(T_x - 1, -1, -1))
     if T_x > 1 and steps == list(range(T_x)):
         raise AssertionError("The loop runs forwards in time: backpropagation through time starts at the last "
-                             "step, t = T_x - 1, and goes back to t = 0 (for t in reversed(range(T_x))).")
+                             "step, t = T_x - 1, and goes back to t = 0.")
     assert len(steps) == T_x, (f"rnn_backward should call rnn_cell_backward once per time step (T_x = {T_x} times); "
                                f"it called it {len(steps)} times.")
     assert steps == backwards, f"rnn_cell_backward was called for the steps {steps}; expected {backwards}."
@@ -325,7 +325,7 @@ def judge_rnn_backward(data, n_x, n_a, n_y, m, T_x, seed):
         expected = da_output[:, :, t] + da_prev
         diagnose(f"da_next at step {t}", da_next_seen, expected,
                  {"output": da_output[:, :, t], "da_prev": da_prev, "m": m, "T_x": T_x}, DA_NEXT_MISTAKES, ATOL,
-                 "da_next = W_ya.T @ dz_y + da_prev (the gradient sent back by step t + 1).")
+                 "da_next has two parts: the gradient from the step's output and the one sent back by step t + 1 (1.3).")
         step = cell.step(t, expected)
         assert_close(f"dx[:, :, {t}]", gradients["dx"][:, :, t], step["dx_t"], ATOL,
                      hint=f"Store the dx_t of step {t} in dx[:, :, {t}].")
@@ -337,11 +337,11 @@ def judge_rnn_backward(data, n_x, n_a, n_y, m, T_x, seed):
                  f"{name} is the sum over the steps of the {name} returned by rnn_cell_backward.")
     first_step = (lambda _: _output_layer_gradients(a[:, :, :1], y[:, :, :1], parameters["W_ya"], parameters["b_y"])[1])
     diagnose("dW_ya", gradients["dW_ya"], dW_ya, None,
-             [Mistake("dW_ya is m times too large: dz_y = (y_hat_t - y_t) / m.", lambda _: m * dW_ya),
+             [Mistake("dW_ya is m times too large: J is a mean over the m examples (1.1).", lambda _: m * dW_ya),
               Mistake("dW_ya holds the gradient of step 0 only: add up the gradients of all steps.", first_step)],
-             ATOL, "dW_ya is the sum over t of dz_y @ a_next.T.")
+             ATOL, "dW_ya adds up, over the steps, the gradient of the output layer at each step (1.3).")
     assert_close("db_y", gradients["db_y"], db_y, ATOL,
-                 hint="db_y is the sum over t and over the examples of dz_y (keep the shape (n_y, 1)).")
+                 hint="db_y adds up the output gradient over the steps and the examples (1.3), with the shape (n_y, 1).")
 
 
 rnn_backward = Check("rnn_backward", collect_rnn_backward, judge_rnn_backward)
@@ -452,21 +452,22 @@ def judge_train_step(data, kind, learning_rate, seed):
         f"train_step should return the loss of the batch, one number; got {loss if isinstance(loss, str) else np.shape(loss)}.")
     loss = float(loss)
     if not math.isclose(loss, expected_loss, rel_tol=FLOAT32_TOL) and math.isclose(loss, swapped_loss, rel_tol=FLOAT32_TOL):
-        raise AssertionError("The loss is loss_fn(y_pred, y): Keras losses take the targets first, loss_fn(y, y_pred).")
+        raise AssertionError("The loss is computed with its arguments swapped: Keras losses take the targets first, "
+                             "then the predictions.")
 
     after = data["after"]
     assert len(after) == len(before), f"The model has {len(before)} weight arrays, {len(after)} came back."
     unchanged = [path for path, b, w in zip(data["paths"], before, after) if np.array_equal(b, w)]
-    assert len(unchanged) < len(before), ("The weights did not change: apply the gradients with "
-                                          "optimizer.apply_gradients(zip(grads, model.trainable_variables)).")
+    assert len(unchanged) < len(before), ("The weights did not change: give the gradients to the optimizer "
+                                          "(its apply_gradients method), paired with their variables.")
     assert not unchanged, (f"These weights were not updated: {unchanged}. Take the gradient with respect to every "
-                           "trainable variable of the model (model.trainable_variables).")
+                           "trainable variable of the model, not of one layer.")
     assert data["iterations"] == 1, (
         f"One call of train_step should make one update; the optimizer made {data['iterations']}.")
     for path, b, w, g in zip(data["paths"], before, after, grads):
         diagnose(f"{path} after one SGD step", w, b - learning_rate * g, {"uphill": b + learning_rate * g}, [UPHILL],
-                 FLOAT32_TOL, "One step of SGD sets w to w - learning_rate * dJ/dw, with the gradient of "
-                              "J = loss_fn(y, model(x)) taken by a GradientTape at the weights before the step.")
+                 FLOAT32_TOL, "Compare with one SGD step (2.1): the gradient of the batch's loss, taken by a "
+                              "GradientTape at the weights before the step.")
     assert math.isclose(loss, expected_loss, rel_tol=FLOAT32_TOL), (
         f"train_step returned the loss {loss:.6g}; the loss of the batch before the update is {expected_loss:.6g}. "
         "Return the loss computed inside the tape.")
@@ -532,7 +533,7 @@ def judge_train(data, n_sequences, epochs, batch_size, seed):
     assert len(calls) == epochs * batches, (
         f"With {len(X)} examples and batches of {batch_size}, an epoch has {batches} batches (the last one "
         f"smaller), so {epochs} epochs make {epochs * batches} calls of train_step; train made {len(calls)}. "
-        "Loop over X[start:start + batch_size] for start in range(0, len(X), batch_size).")
+        "Loop over the batches of X in order, the last one smaller (2.2).")
     for k, call in enumerate(calls):
         start = (k % batches) * batch_size
         where = f"batch {k % batches} of epoch {k // batches}"

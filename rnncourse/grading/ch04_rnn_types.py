@@ -101,7 +101,7 @@ MANY_TO_MANY_MISTAKES = [  # problem: (x, a0, parameters)
     Mistake("it is the prediction of the last step only: a many-to-many network predicts at every step, "
             "shape (n_y, m, T_x).", lambda p: keras_many_to_many(*p)[:, :, -1]),
     Mistake(FROM_ZEROS, lambda p: keras_many_to_many(p[0], np.zeros_like(p[1]), p[2])),
-    Mistake("every step starts from a0: carry the state, so that step t starts from the a_next of step t - 1.",
+    Mistake("every step starts from a0: carry the state from each step to the next (1.1).",
             lambda p: keras_every_step_from(*p)),
 ]
 
@@ -263,7 +263,7 @@ def _build(build_sunspots_model, **options):
 def _built(data):
     assert data.get("build_error") is None, (
         "Keras could not build the model. A SimpleRNN reads (batch, time, features); the windows are (batch, "
-        "window_size): did you add Lambda(lambda x: keras.ops.expand_dims(x, axis=-1)) first? Keras said: "
+        "window_size): is the layer that adds the feature axis (item 2 of the list in 2.1) there? Keras said: "
         f"{data.get('build_error')}")
 
 
@@ -319,8 +319,8 @@ def collect_model_outputs(build_sunspots_model, window_size, n_units, batch):
 
 
 NO_SCALING = Mistake(f"with every weight zero and the Dense bias {DENSE_BIAS}, the model returns {DENSE_BIAS}: scale "
-                     "the output with Lambda(lambda x: x * 100.0), so that the tanh-range values reach the range of "
-                     "the series.", lambda batch: np.full((batch, 1), DENSE_BIAS))
+                     "the output back to the range of the series (the last layer of the list in 2.1): the recurrent "
+                     "layers work in the range of tanh.", lambda batch: np.full((batch, 1), DENSE_BIAS))
 
 
 def judge_model_outputs(data, window_size, n_units, batch):
@@ -335,7 +335,7 @@ def judge_model_outputs(data, window_size, n_units, batch):
     assert_shape("the output of the sequence-to-vector model", np.zeros(data["to_vector"]), (batch, 1))
     diagnose(f"the output with zero weights and Dense bias {DENSE_BIAS}", data["zero_weights"],
              np.full((batch, 1), SCALING * DENSE_BIAS), batch, [NO_SCALING], 1e-5,
-             "The last layer should be Lambda(lambda x: x * 100.0) after Dense(1).")
+             "After Dense(1) comes the layer that scales the output (the last item of the list in 2.1).")
     assert isinstance(data["to_sequence"], list), (
         f"With return_sequences=True, Keras could not build the model: {data['to_sequence']}")
     assert_shape("the output of the sequence-to-sequence model", np.zeros(data["to_sequence"]),

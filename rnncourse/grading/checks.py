@@ -1,29 +1,8 @@
 """Assertions shared by the checks of every chapter, and the random RNN problems they check on."""
 
-import contextlib
-import functools
 import math
-import sys
 
 import numpy as np
-
-
-def check(what):
-    """Decorator for the ``check_*`` functions of a chapter.
-
-    nbgrader gives a test cell zero points when the cell writes to stderr, so a
-    harmless warning (from Keras, say) printed while checking a correct answer
-    would cost points: during a check, stderr goes to stdout instead.
-    """
-    def decorate(function):
-        @functools.wraps(function)
-        def run(*args, **kwargs):
-            with contextlib.redirect_stderr(sys.stdout):
-                result = function(*args, **kwargs)
-            print(f"{what}: all checks passed.")
-            return result
-        return run
-    return decorate
 
 
 def assert_returns(result, n, what):

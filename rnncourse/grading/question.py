@@ -8,6 +8,8 @@ say) and raises ``AssertionError`` with a hint that names the likely mistake.
 
 - In a notebook, ``check(*answers, **case)`` does both, so students see the
   same messages the grader gives.
+- A ``Question`` declares which check a test cell runs, on what, for which
+  cases (visible and hidden), and the points.
 - When grading, the test cell is replaced by a call to ``record``, which only
   collects and appends the data to a file; the grader judges them in its own
   process (``autograder/judge.py``), which the student's code never touches.
@@ -46,6 +48,53 @@ class Check:
             data = plain.round_trip(self.collect(*answers, **case))
             self.judge(data, **case)
         print(f"{self.title}: all checks passed.")
+
+
+@dataclass(frozen=True)
+class Question:
+    """A graded question as its solution notebook declares it (read by autograder/solutions.py): the check of
+    this module's chapter it runs, on which notebook names, for which cases; the test cell and the
+    grading cell are written from it."""
+
+    id: str
+    points: float
+    title: str
+    module: str  # the chapter's checks, rnncourse.grading.NAME
+    check: str
+    args: tuple  # names (or expressions) in the notebook
+    cases: tuple  # visible keyword arguments of the check, one dict per case
+    hidden: tuple
+    about: str = ""
+    part: str = ""
+
+    def all_cases(self):
+        return [*self.cases, *self.hidden]
+
+    def _call(self, case):
+        arguments = [*self.args, *(f"{key}={value!r}" for key, value in case.items())]
+        return f"checks.{self.check}({', '.join(arguments)})"
+
+    def test_source(self, numpy_only=False):
+        """The nbgrader test cell: visible cases, then the hidden ones between nbgrader's markers.
+
+        A NumPy exercise's cell first warns about what would cost its points when graded (rnncourse/references.py).
+        """
+        points = f"{self.points:g} point{'s' if self.points != 1 else ''}"
+        lines = [f"# Tests of {self.title} ({points}).", *self.about.splitlines()]
+        if numpy_only:
+            assignment = self.module.rsplit(".", 1)[-1]
+            lines += ["# A NumPy exercise: answered with TensorFlow, Keras or the course's own code, it scores 0.",
+                      "from rnncourse.references import warn_if_not_own",
+                      f"warn_if_not_own({assignment!r}, {', '.join(self.args)})"]
+        lines += [self._call(case) for case in self.cases]
+        lines += ["### BEGIN HIDDEN TESTS", *(self._call(case) for case in self.hidden), "### END HIDDEN TESTS"]
+        return "\n".join(lines)
+
+    def collect_source(self):
+        """What runs in the student's kernel instead of the test cell when grading: collect, decide nothing."""
+        answers = f"lambda: [{', '.join(self.args)}]"
+        return ("from rnncourse.grading.question import record as _record_answers\n"
+                f"_record_answers({self.id!r}, {self.module!r}, {self.check!r}, {answers}, {self.all_cases()!r})")
 
 
 # ---- likely mistakes as data ---------------------------------------------------------------

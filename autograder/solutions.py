@@ -36,54 +36,11 @@ import jupytext
 import nbformat
 
 from autograder import launch
+from rnncourse.grading.question import Question
 
 POINTS_TABLE = "<!-- points table -->"
 KINDS = ("given", "answer", "question")
 FIRST_CELL_ID = "get_course"
-SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    points: float
-    title: str
-    module: str  # the chapter's checks, rnncourse.grading.NAME
-    check: str
-    args: tuple  # names (or expressions) in the notebook
-    cases: tuple  # visible keyword arguments of the check, one dict per case
-    hidden: tuple
-    about: str = ""
-    part: str = ""
-
-    def all_cases(self):
-        return [*self.cases, *self.hidden]
-
-    def _call(self, case):
-        arguments = [*self.args, *(f"{key}={value!r}" for key, value in case.items())]
-        return f"checks.{self.check}({', '.join(arguments)})"
-
-    def test_source(self, numpy_only=False):
-        """The nbgrader test cell: visible cases, then the hidden ones between nbgrader's markers.
-
-        A NumPy exercise's cell first warns about what would cost its points when graded (rnncourse/references.py).
-        """
-        points = f"{self.points:g} point{'s' if self.points != 1 else ''}"
-        lines = [f"# Tests of {self.title} ({points}).", *self.about.splitlines()]
-        if numpy_only:
-            assignment = self.module.rsplit(".", 1)[-1]
-            lines += ["# A NumPy exercise: answered with TensorFlow, Keras or the course's own code, it scores 0.",
-                      "from rnncourse.references import warn_if_not_own",
-                      f"warn_if_not_own({assignment!r}, {', '.join(self.args)})"]
-        lines += [self._call(case) for case in self.cases]
-        lines += ["### BEGIN HIDDEN TESTS", *(self._call(case) for case in self.hidden), "### END HIDDEN TESTS"]
-        return "\n".join(lines)
-
-    def collect_source(self):
-        """What runs in the student's kernel instead of the test cell when grading: collect, decide nothing."""
-        answers = f"lambda: [{', '.join(self.args)}]"
-        return ("from rnncourse.grading.question import record as _record_answers\n"
-                f"_record_answers({self.id!r}, {self.module!r}, {self.check!r}, {answers}, {self.all_cases()!r})")
 
 
 @dataclass
