@@ -15,8 +15,8 @@ import numpy as np
 
 from rnncourse.activations import sigmoid
 from rnncourse.cells import GRU, random_problem
-from rnncourse.grading.checks import (assert_close, assert_count_params, assert_epoch_steps, assert_shape,
-                                      describe_model, layers_of)
+from rnncourse.grading.checks import (assert_close, assert_epoch_steps, assert_imdb_classifier, assert_shape,
+                                      describe_model, held_out_accuracy)
 from rnncourse.grading.loops import Loop, collect_loop, judge_loop, run_cell
 from rnncourse.grading.question import Check, Mistake, diagnose
 from rnncourse.keras_bridge import from_keras_sequence, keras_gru, keras_gru_forward, to_keras_sequence
@@ -450,26 +450,7 @@ def collect_imdb_model(build_imdb_model, vocab_size, embedding_dim, max_length, 
 
 
 def judge_imdb_model(data, vocab_size, embedding_dim, max_length, n_units):
-    embeddings = layers_of(data, "Embedding")
-    assert len(embeddings) == 1, f"The model should start with one Embedding layer; it has {len(embeddings)}."
-    embedding = vocab_size * embedding_dim
-    assert_count_params("The Embedding layer", embeddings[0]["params"], embedding,
-                        f"vocab_size x embedding_dim = {vocab_size} x {embedding_dim}")
-    bidirectional = layers_of(data, "Bidirectional")
-    assert len(bidirectional) == 1 and bidirectional[0]["forward_layer"]["class"] == "GRU", (
-        "The model should have one Bidirectional(GRU(n_units)) layer.")
-    gru = bidirectional[0]["forward_layer"]
-    assert gru["units"] == n_units, f"The GRU has {gru['units']} units; it should have n_units = {n_units}."
-    one_direction = GRU.count_params(embedding_dim, n_units, bias_vectors=2)
-    assert_count_params(f"Bidirectional(GRU({n_units})) on {embedding_dim} features", bidirectional[0]["params"],
-                        2 * one_direction,
-                        f"2 directions x {GRU.count_formula(embedding_dim, n_units, 2)} (reset_after=True, Keras' default)")
-    dense = [layer for layer in data["layers"] if layer["class"] == "Dense"]
-    assert [layer["units"] for layer in dense] == [6, 1] and dense[-1]["activation"] == "sigmoid", (
-        "After the GRU come Dense(6, relu) and Dense(1, sigmoid).")
-    dense_count = (2 * n_units * 6 + 6) + (6 + 1)
-    assert_count_params("The model", data["params"], embedding + 2 * one_direction + dense_count,
-                        f"{embedding:,} + {2 * one_direction:,} + {2 * n_units * 6 + 6} + 7")
+    assert_imdb_classifier(data, "GRU", vocab_size, embedding_dim, n_units)
 
 
 imdb_model = Check("build_imdb_model: layers and parameters", collect_imdb_model, judge_imdb_model)
@@ -487,9 +468,7 @@ def collect_memory_accuracy(model, history, n_sequences, T_x, seed, **training):
 def judge_memory_accuracy(data, n_sequences, T_x, seed, train_sequences, batch_size, min_accuracy):
     assert_epoch_steps(data["steps"], train_sequences, batch_size)
     _, y = memory_task(n_sequences, T_x, seed)
-    probabilities = data["probabilities"]
-    assert probabilities.shape == y.shape, f"The model gives {probabilities.size} predictions for {y.size} sequences."
-    accuracy = float(np.mean((probabilities > 0.5) == y))
+    accuracy = held_out_accuracy(data["probabilities"], y, "sequences")
     assert accuracy >= min_accuracy, (
         f"The model tells the first input of {accuracy:.1%} of {n_sequences:,} new sequences; it should reach "
         f"{min_accuracy:.0%} (guessing gets 50%).")

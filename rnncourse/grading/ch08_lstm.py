@@ -13,7 +13,7 @@ import numpy as np
 
 from rnncourse.activations import sigmoid
 from rnncourse.cells import LSTM, random_problem
-from rnncourse.grading.checks import assert_close, assert_count_params, assert_shape, describe_model, layers_of
+from rnncourse.grading.checks import assert_close, assert_imdb_classifier, assert_shape, describe_model
 from rnncourse.grading.loops import Loop, collect_loop, judge_loop, run_cell
 from rnncourse.grading.question import Check, Mistake, diagnose
 from rnncourse.keras_bridge import from_keras_sequence, keras_lstm, keras_lstm_forward, to_keras_sequence
@@ -340,25 +340,7 @@ def collect_imdb_lstm_model(build_imdb_lstm_model, vocab_size, embedding_dim, ma
 
 
 def judge_imdb_lstm_model(data, vocab_size, embedding_dim, max_length, n_units):
-    embeddings = layers_of(data, "Embedding")
-    assert len(embeddings) == 1, f"The model should start with one Embedding layer; it has {len(embeddings)}."
-    embedding = vocab_size * embedding_dim
-    assert_count_params("The Embedding layer", embeddings[0]["params"], embedding,
-                        f"vocab_size x embedding_dim = {vocab_size} x {embedding_dim}")
-    bidirectional = layers_of(data, "Bidirectional")
-    assert len(bidirectional) == 1 and bidirectional[0]["forward_layer"]["class"] == "LSTM", (
-        "The model should have one Bidirectional(LSTM(n_units)) layer.")
-    lstm = bidirectional[0]["forward_layer"]
-    assert lstm["units"] == n_units, f"The LSTM has {lstm['units']} units; it should have n_units = {n_units}."
-    one_direction = LSTM.count_params(embedding_dim, n_units)
-    assert_count_params(f"Bidirectional(LSTM({n_units})) on {embedding_dim} features", bidirectional[0]["params"],
-                        2 * one_direction, f"2 directions x {LSTM.count_formula(embedding_dim, n_units)}")
-    dense = layers_of(data, "Dense")
-    assert [layer["units"] for layer in dense] == [6, 1] and dense[-1]["activation"] == "sigmoid", (
-        "After the LSTM come Dense(6, relu) and Dense(1, sigmoid).")
-    dense_count = (2 * n_units * 6 + 6) + (6 + 1)
-    assert_count_params("The model", data["params"], embedding + 2 * one_direction + dense_count,
-                        f"{embedding:,} + {2 * one_direction:,} + {2 * n_units * 6 + 6} + 7")
+    assert_imdb_classifier(data, "LSTM", vocab_size, embedding_dim, n_units)
 
 
 imdb_lstm_model = Check("build_imdb_lstm_model: layers and parameters", collect_imdb_lstm_model, judge_imdb_lstm_model)

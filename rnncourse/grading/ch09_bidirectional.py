@@ -13,7 +13,8 @@ import numpy as np
 
 from rnncourse.activations import softmax
 from rnncourse.cells import CELLS, MERGE_MODES, SCALE, merge
-from rnncourse.grading.checks import assert_count_params, assert_epoch_steps, assert_shape, describe_model, layers_of
+from rnncourse.grading.checks import (assert_count_params, assert_epoch_steps, assert_shape, describe_model,
+                                      held_out_accuracy, layers_of)
 from rnncourse.grading.question import Check, Mistake, diagnose, stand_in
 from rnncourse.imdb import imdb_model
 from rnncourse.tasks import next_input_task
@@ -321,10 +322,7 @@ def collect_tagger_accuracy(tagger, history, n_sequences, T_x, seed, **training)
 def judge_tagger_accuracy(data, n_sequences, T_x, seed, train_sequences, batch_size, min_accuracy):
     assert_epoch_steps(data["steps"], train_sequences, batch_size)
     _, y = next_input_task(n_sequences, T_x, seed)
-    probabilities = data["probabilities"]
-    assert probabilities.shape == y.shape, (
-        f"The tagger gives predictions of shape {probabilities.shape} for labels of shape {y.shape}.")
-    accuracy = float(np.mean((probabilities > 0.5) == y))
+    accuracy = held_out_accuracy(data["probabilities"], y, "steps")
     assert accuracy >= min_accuracy, (
         f"The tagger labels {accuracy:.1%} of the steps of {n_sequences:,} new sequences right; it should reach "
         f"{min_accuracy:.0%} (guessing gets 50%; a left-to-right GRU, which has not read x<t+1>, about 75%).")

@@ -11,7 +11,7 @@ tables of wrong formulas (``Mistake``).
 import numpy as np
 
 from rnncourse.cells import CELLS, SCALE, layer_inputs, stack_count_params
-from rnncourse.grading.checks import assert_epoch_steps, assert_shape, describe_model, layers_of
+from rnncourse.grading.checks import assert_epoch_steps, assert_shape, describe_model, held_out_accuracy, layers_of
 from rnncourse.grading.question import Check, Mistake, diagnose
 from rnncourse.keras_bridge import from_keras_sequence, keras_deep_forward, keras_softmax_output
 from rnncourse.tasks import narrowest_single_layer, outlier_parity_task, tagger_count
@@ -299,12 +299,11 @@ def judge_deep_tagger(data, n_sequences, T_x, seed, train_sequences, batch_size,
         f"The model has {data['model']['params']:,} parameters; the comparison is at about the same size: "
         f"at most {max_params:,}, those of the one-layer model it is compared with.")
     _, y = outlier_parity_task(n_sequences, T_x, seed)
-    probabilities = data["probabilities"]
-    assert probabilities.shape == y.shape, (
-        f"The model gives predictions of shape {probabilities.shape} for labels of shape {y.shape}: every step has "
-        "a label, so the top recurrent layer returns its whole sequence too.")
+    assert np.shape(data["probabilities"]) == y.shape, (
+        f"The model gives predictions of shape {np.shape(data['probabilities'])} for labels of shape {y.shape}: "
+        "every step has a label, so the top recurrent layer returns its whole sequence too.")
     assert_epoch_steps(data["steps"], train_sequences, batch_size)
-    accuracy = float(np.mean((probabilities > 0.5) == y))
+    accuracy = held_out_accuracy(data["probabilities"], y, "steps")
     assert accuracy >= min_accuracy, (
         f"The model labels {accuracy:.1%} of the steps of {n_sequences:,} new sequences right; it should reach "
         f"{min_accuracy:.0%}, which a single GRU layer of the same size trained the same way did not reach "

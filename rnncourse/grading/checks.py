@@ -87,3 +87,52 @@ def describe_model(model):
 def layers_of(description, class_name):
     """The layers of a ``describe_model`` description that are of class ``class_name``."""
     return [layer for layer in description["layers"] if layer["class"] == class_name]
+
+
+# ---- judged the same way in several chapters ----------------------------------------------------
+
+
+def assert_imdb_classifier(data, cell_name, vocab_size, embedding_dim, n_units):
+    """A ``describe_model`` description must be the course's IMDB classifier (``rnncourse.imdb``):
+    Embedding -> Bidirectional(cell_name(n_units)) -> Dense(6, relu) -> Dense(1, sigmoid), layer by layer.
+
+    Each layer's count comes from the cells' formulas (``imdb_parameter_counts``), so a layer built
+    with other settings (a GRU with ``reset_after=False``, say) is named by the layer it is in.
+    """
+    from rnncourse.cells import CELLS
+    from rnncourse.imdb import HEAD_UNITS, imdb_parameter_counts
+
+    cell = CELLS[cell_name]
+    embedding, recurrent, hidden, decision = imdb_parameter_counts(cell_name, "concat", n_units, vocab_size,
+                                                                   embedding_dim)
+    embeddings = layers_of(data, "Embedding")
+    assert len(embeddings) == 1, f"The model should start with one Embedding layer; it has {len(embeddings)}."
+    assert_count_params("The Embedding layer", embeddings[0]["params"], embedding,
+                        f"vocab_size x embedding_dim = {vocab_size} x {embedding_dim}")
+    bidirectional = layers_of(data, "Bidirectional")
+    assert len(bidirectional) == 1 and bidirectional[0]["forward_layer"]["class"] == cell_name, (
+        f"The model should have one Bidirectional({cell_name}(n_units)) layer.")
+    layer = bidirectional[0]["forward_layer"]
+    assert layer["units"] == n_units, f"The {cell_name} has {layer['units']} units; it should have n_units = {n_units}."
+    bias_vectors = cell.keras_bias_vectors
+    default = " (reset_after=True, Keras' default)" if bias_vectors == 2 else ""
+    assert_count_params(f"Bidirectional({cell_name}({n_units})) on {embedding_dim} features",
+                        bidirectional[0]["params"], recurrent,
+                        f"2 directions x {cell.count_formula(embedding_dim, n_units, bias_vectors)}{default}")
+    dense = layers_of(data, "Dense")
+    assert [layer["units"] for layer in dense] == [HEAD_UNITS, 1] and dense[-1]["activation"] == "sigmoid", (
+        f"After the {cell_name} come Dense({HEAD_UNITS}, relu) and Dense(1, sigmoid).")
+    assert_count_params("The model", data["params"], embedding + recurrent + hidden + decision,
+                        f"{embedding:,} + {recurrent:,} + {hidden} + {decision}")
+
+
+def held_out_accuracy(probabilities, y, what):
+    """The share of ``y`` (0/1 labels) that ``probabilities`` get right at the 0.5 threshold.
+
+    ``what`` names one prediction ("sequences", "steps") for the message when the shapes differ,
+    which is how a model that answers once per sequence instead of once per step shows.
+    """
+    probabilities = np.asarray(probabilities)
+    assert probabilities.shape == y.shape, (
+        f"The model gives predictions of shape {probabilities.shape} for {what} labelled in shape {y.shape}.")
+    return float(np.mean((probabilities > 0.5) == y))
