@@ -127,7 +127,7 @@ def own_work_rule(assignment, numpy):
             "`merge`, `bidirectional_forward`, `deep_forward`, and the reference code inside the checks): an answer "
             f"that calls one of them scores 0 for its question.{kept}"
             + (" The NumPy exercises (their test cells say so) must be answered with NumPy: one that uses TensorFlow, Keras, "
-               "the course's Keras-backed helpers (`rnncourse.keras_bridge`, `rnncourse.given`) or the checks "
+               "the course's Keras-backed helpers (`rnncourse.keras_bridge`, `rnncourse.handouts`) or the checks "
                "scores 0 for its question. Their test cells warn you before you hand the notebook in." if numpy else ""))
 
 

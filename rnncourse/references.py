@@ -16,7 +16,7 @@ given code use.
 
 A second rule concerns the NumPy exercises (those whose solution uses neither
 TensorFlow nor Keras): an answer that uses TensorFlow, Keras, the course's
-Keras-backed helpers (``keras_bridge``, ``given``) or its checks scores 0 for
+Keras-backed helpers (``keras_bridge``, ``handouts``) or its checks scores 0 for
 that question. The grader decides it by reading the answer's code, outside the
 student's process (``autograder/own_work.py``); ``warn_if_not_own`` says so in
 the test cell of each NumPy exercise, before the student hands the notebook in.
@@ -45,7 +45,7 @@ HANDED_OUT = {
 }
 # Modules whose use makes a NumPy answer someone else's: TensorFlow, Keras, the course's
 # Keras-backed helpers and its checks (a module or anything below it).
-NOT_NUMPY = ("tensorflow", "keras", "tf_keras", "rnncourse.keras_bridge", "rnncourse.given", "rnncourse.grading",
+NOT_NUMPY = ("tensorflow", "keras", "tf_keras", "rnncourse.keras_bridge", "rnncourse.handouts", "rnncourse.grading",
              "rnncourse.experiments")
 GRADING = "rnncourse.grading"
 SHARED_GRADING = ("checks", "question", "plain", "loops")  # the checks' shared machinery: nothing in them answers anything

@@ -156,7 +156,7 @@ def test_a_numpy_exercise_answered_otherwise_scores_zero(ch02, answer, found):
 
 
 @pytest.mark.parametrize("code", ["%run -i helper.py\n", "exec(open('helper.py').read())\n",
-                                  "from rnncourse.given import *\n", "%%bash\n"])
+                                  "from rnncourse.handouts import *\n", "%%bash\n"])
 def test_code_that_redefines_an_answer_unseen_costs_the_numpy_exercises(ch02, code):
     """A cell magic, %run, exec or a star import in any answer cell could redefine rnn_cell_forward with Keras."""
     rules = own_work.Rules(CH02, ch02)

@@ -17,7 +17,7 @@ import numpy as np
 
 from rnncourse.activations import softmax
 from rnncourse.cells import random_problem
-from rnncourse.given import caches_of, course_loss, fibonacci_model, keras_course_loss, one_hot_targets
+from rnncourse.handouts import caches_of, course_loss, fibonacci_model, keras_course_loss, one_hot_targets
 from rnncourse.grading.checks import assert_close, assert_shape
 from rnncourse.grading.question import Check, Mistake, Recorder, diagnose, stand_in
 from rnncourse.keras_bridge import (

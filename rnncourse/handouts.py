@@ -1,4 +1,4 @@
-"""What later chapters hand their students: the course's loss and forward pass, computed by Keras.
+"""Code that later chapters hand their students: the course's loss and forward pass, computed by Keras.
 
 Chapter 3 onwards needs chapter 2's forward pass (its states and caches) without
 handing out chapter 2's NumPy answer, so the forward pass here is computed by a
