@@ -114,8 +114,9 @@ class Cell:
         """``Bidirectional`` holds two such layers, one per direction, with weights of their own."""
         return 2 * self.count_params(n_x, n_a, bias_vectors)
 
-    def keras_count_params(self, n_x, n_a, **layer_options):
-        """What Keras counts: ``count_params()`` of a bare layer of ``n_a`` units built on ``n_x`` features.
+    def keras_count_params(self, n_x, n_a, bidirectional=False, **layer_options):
+        """What Keras counts: ``count_params()`` of a bare layer of ``n_a`` units built on ``n_x`` features
+        (wrapped in ``Bidirectional`` with ``bidirectional``).
 
         The checks compare a student's formula with this, and the tests compare
         ``count_params`` with it: the reference count comes from Keras itself.
@@ -123,6 +124,8 @@ class Cell:
         import keras
 
         layer = getattr(keras.layers, self.keras_layer)(n_a, **layer_options)
+        if bidirectional:
+            layer = keras.layers.Bidirectional(layer)
         layer.build((None, None, n_x))
         return int(layer.count_params())
 

@@ -223,14 +223,6 @@ blank_context = Check("blank_context", collect_blank_context, judge_blank_contex
 # ---- 2.1 Parameter counts ---------------------------------------------------------------------------
 
 
-def _keras_bidirectional_count(cell_name, n_x, n_a):
-    import keras
-
-    layer = keras.layers.Bidirectional(getattr(keras.layers, cell_name)(n_a))
-    layer.build((None, None, n_x))
-    return int(layer.count_params())
-
-
 def collect_brnn_parameter_count(brnn_parameter_count, sizes):
     return {f"{cell},{n_x},{n_a}": brnn_parameter_count(cell, n_x, n_a) for cell, n_x, n_a in sizes}
 
@@ -238,7 +230,7 @@ def collect_brnn_parameter_count(brnn_parameter_count, sizes):
 def judge_brnn_parameter_count(data, sizes):
     for cell_name, n_x, n_a in sizes:
         cell = CELLS[cell_name]
-        actual, expected = data[f"{cell_name},{n_x},{n_a}"], _keras_bidirectional_count(cell_name, n_x, n_a)
+        actual, expected = data[f"{cell_name},{n_x},{n_a}"], cell.keras_count_params(n_x, n_a, bidirectional=True)
         call = f"brnn_parameter_count({cell_name!r}, {n_x}, {n_a})"
         assert actual != expected // 2, (
             f"{call} is {actual:,}, the count of one direction: Bidirectional holds two layers with weights of their own.")
