@@ -131,19 +131,18 @@ def course_loss_tensor(y, y_hat):
     J = (1/m) * sum_i sum_t ( -sum_k y_k^(i)<t> log y_hat_k^(i)<t> ): the
     cross-entropy summed over the steps, averaged over the examples; a zero
     target column (padding after <EOS>) adds nothing. Written once, here, for
-    ``rnn_loss_and_gradients``, ``given.course_loss`` and the checks.
+    ``rnn_loss_and_gradients``, ``handouts.course_loss`` and the checks.
 
-    It is Keras' own ``categorical_crossentropy``, not the formula written again,
-    so that the students' NumPy ``rnn_loss`` is checked against TensorFlow's
-    implementation. Keras clips y_hat to [1e-7, 1 - 1e-7] before the log: that
-    changes J (and zeroes its gradient) only where a model gives a probability
-    that close to 0 or 1, which the course's small models on their tasks do not.
+    It is the formula, not Keras' ``categorical_crossentropy``: on the output of a
+    softmax layer inside a ``tf.function`` Keras computes that loss from the
+    logits, and TensorFlow's gradient of it assumes every target column sums to
+    1, so a padding step would get a gradient (softmax - 0) although it adds
+    nothing to J. Nor is y_hat clipped: J is the course's, exactly.
     """
-    import keras
     import tensorflow as tf
 
-    per_step = keras.losses.categorical_crossentropy(y, y_hat)  # (m, T_x)
-    return tf.reduce_mean(tf.reduce_sum(per_step, axis=1))
+    m = tf.cast(tf.shape(y_hat)[0], y_hat.dtype)
+    return -tf.reduce_sum(tf.cast(y, y_hat.dtype) * tf.math.log(y_hat)) / m
 
 
 def _language_model_step(n_x, n_a, n_y):

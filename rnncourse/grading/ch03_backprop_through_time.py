@@ -2,9 +2,9 @@
 
 Each check is a ``Check(title, collect, judge)`` (see ``question.py``): ``collect``
 runs the student's code on a case and returns plain data, ``judge`` compares
-them with TensorFlow: the loss with ``given.course_loss`` (Keras'
-categorical cross-entropy, summed over the steps and averaged over the
-examples), the gradients with ``tf.GradientTape`` on a Keras ``SimpleRNN`` +
+them with TensorFlow: the loss with ``handouts.course_loss`` (the
+cross-entropy computed by TensorFlow, summed over the steps and averaged
+over the examples), the gradients with ``tf.GradientTape`` on a Keras ``SimpleRNN`` +
 ``Dense(softmax)`` holding the same weights (float64), confirmed by a numerical
 gradient check. Loops are checked with a stand-in for the function they call
 (``question.stand_in``), so that a bug in that function is not charged twice;
