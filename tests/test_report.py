@@ -56,7 +56,7 @@ def test_each_question_counts_who_got_it_and_the_mistakes_diagnosed(written):
     by_id = {summary.id: summary for summary in class_report.questions}
     cell = by_id["test_rnn_cell_forward"]
     assert cell.graded == len(graded)
-    assert cell.got == sum(row.scores["test_rnn_cell_forward"] == 3 for row in graded)
+    assert cell.got == sum(row.scores["test_rnn_cell_forward"] == cell.points for row in graded)
     # Every attack is built on missing_bias, and the sample has it twice.
     assert cell.mistakes == Counter({
         STATE_MISTAKES["bias missing, probed alone"].id: 2 + len(attacks.ATTACKS),
